@@ -1,0 +1,225 @@
+"""The scalar engine: a :class:`Value` is one number plus the graph that computed it (micrograd-style).
+
+Each operation builds its output and, right beside it, the rule that maps the output's gradient ``g``
+to gradients of its inputs. Rules are written with ``+ - * / **`` only, so the same rule runs on plain
+floats (ordinary backward) or on Values (``create_graph=True``, which makes gradients differentiable
+and gives second derivatives). Scripts written for micrograd's ``Value`` run unchanged.
+
+Examples:
+    >>> a = Value(2.0, label="a")
+    >>> b = Value(-3.0, label="b")
+    >>> c = a * b + b ** 2
+    >>> c.backward()
+    >>> a.grad, b.grad
+    (-3.0, -4.0)
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable, Sequence
+from numbers import Real
+from typing import Any, Union
+
+from .autograd import backpropagate
+
+__all__ = ["Value", "grad"]
+
+Number = Union[int, float]
+_MAX_EXP_ARG = math.log(sys.float_info.max)  # ≈ 709.78: exp of anything larger is not a finite float
+
+
+def _no_rule(g: Any, out: Any) -> tuple[()]:
+    return ()
+
+
+class Value:
+    """A scalar in a computation graph.
+
+    Attributes:
+        data: the number.
+        grad: d(root)/d(self), accumulated by :meth:`backward` (``0`` until then).
+        label: an optional name shown in graph drawings.
+        _prev: the input Values this one was computed from, in argument order (``(x, x)`` for ``x * x``).
+        _op: the name of the operation that produced it (``''`` for a leaf).
+    """
+
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_backward")
+
+    def __init__(self, data: Number, _children: Sequence[Value] = (), _op: str = "", label: str = ""):
+        if isinstance(data, Value) or not isinstance(data, Real):
+            raise TypeError(f"Value(data) needs a real number, got {type(data).__name__}: {data!r}")
+        self.data = data
+        self.grad: Any = 0
+        self.label = label
+        self._prev: tuple[Value, ...] = tuple(_children)
+        self._op = _op
+        self._backward: Callable[..., tuple[Any, ...]] = _no_rule
+
+    # ---- primitives: each builds `out` and its gradient rule `(g, out, *inputs) -> input grads` ----
+
+    def __add__(self, other: Value | Number) -> Value:
+        other = _lift(other)
+        out = Value(self.data + other.data, (self, other), "+")
+        out._backward = lambda g, out, a, b: (g, g)
+        return out
+
+    def __mul__(self, other: Value | Number) -> Value:
+        other = _lift(other)
+        out = Value(self.data * other.data, (self, other), "*")
+        out._backward = lambda g, out, a, b: (g * b, g * a)
+        return out
+
+    def __pow__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            out = Value(_real_power(self.data, other.data), (self, other), "**")
+            out._backward = lambda g, out, a, b: (g * b * a ** (b - 1), g * out * _log_or_zero(a))
+            return out
+        if not isinstance(other, Real):
+            return NotImplemented
+        k = other
+        out = Value(_real_power(self.data, k), (self,), f"**{k}")
+        out._backward = lambda g, out, a: (g * k * a ** (k - 1),)
+        return out
+
+    def relu(self) -> Value:
+        out = Value(0 if self.data < 0 else self.data, (self,), "ReLU")
+        slope = 1.0 if out.data > 0 else 0.0
+        out._backward = lambda g, out, a: (g * slope,)
+        return out
+
+    def tanh(self) -> Value:
+        out = Value(math.tanh(self.data), (self,), "tanh")  # math.tanh saturates at ±1, never overflows
+        out._backward = lambda g, out, a: (g * (1 - out * out),)
+        return out
+
+    def sigmoid(self) -> Value:
+        out = Value(_stable_sigmoid(self.data), (self,), "sigmoid")
+        out._backward = lambda g, out, a: (g * out * (1 - out),)
+        return out
+
+    def exp(self) -> Value:
+        """e**x; saturates at the largest finite float (≈1.8e308) instead of raising OverflowError."""
+        out = Value(math.exp(min(self.data, _MAX_EXP_ARG)), (self,), "exp")
+        out._backward = lambda g, out, a: (g * out,)
+        return out
+
+    def log(self) -> Value:
+        if self.data <= 0:
+            raise ValueError(f"Value.log: log({self.data}) is undefined; the argument must be positive")
+        out = Value(math.log(self.data), (self,), "log")
+        out._backward = lambda g, out, a: (g / a,)
+        return out
+
+    # ---- composites: one line each, over the primitives (as in micrograd) ----
+
+    def __neg__(self) -> Value:
+        return self * -1
+
+    def __radd__(self, other: Number) -> Value:
+        return self + other
+
+    def __sub__(self, other: Value | Number) -> Value:
+        return self + (-other)
+
+    def __rsub__(self, other: Number) -> Value:
+        return other + (-self)
+
+    def __rmul__(self, other: Number) -> Value:
+        return self * other
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        return self * other**-1
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return other * self**-1
+
+    def __rpow__(self, other: Number) -> Value:
+        return _lift(other) ** self
+
+    # ---- differentiation ----
+
+    def backward(self, create_graph: bool = False) -> None:
+        """Add d(self)/d(node) to ``node.grad`` for every node of the graph (``self.grad`` gets 1).
+
+        Calling it twice adds the same gradients twice, as PyTorch does with ``retain_graph=True``.
+        With ``create_graph=True`` the gradients are Values, so they can be differentiated again.
+        """
+        seed: Any = Value(1.0) if create_graph else 1.0
+
+        def deliver(node: Value, g: Any) -> None:
+            node.grad = node.grad + g
+
+        backpropagate(self, seed, _parents, _pullback(create_graph), deliver)
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data}, grad={self.grad})"
+
+
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
+    """Return d(output)/d(x) for each x in ``inputs`` without touching any ``.grad``.
+
+    With ``create_graph=True`` the results are Values, so derivatives of derivatives can be taken.
+    An input that ``output`` does not depend on gets gradient 0.
+
+    Examples:
+        >>> x = Value(3.0)
+        >>> (dx,) = grad(x ** 3, [x], create_graph=True)   # 3x² = 27
+        >>> (dxx,) = grad(dx, [x])                          # 6x = 18
+        >>> dx.data, dxx
+        (27.0, 18.0)
+    """
+    wanted = {id(x): i for i, x in enumerate(inputs)}
+    result: list[Any] = [0.0] * len(inputs)
+
+    def deliver(node: Value, g: Any) -> None:
+        index = wanted.get(id(node))
+        if index is not None:
+            result[index] = g
+
+    seed: Any = Value(1.0) if create_graph else 1.0
+    backpropagate(output, seed, _parents, _pullback(create_graph), deliver)
+    return result
+
+
+def _parents(node: Value) -> tuple[Value, ...]:
+    return node._prev
+
+
+def _pullback(create_graph: bool) -> Callable[[Value, Any], tuple[Any, ...]]:
+    """The rule applied to Values (differentiable gradients) or to their plain numbers (fast)."""
+    if create_graph:
+        return lambda node, g: node._backward(g, node, *node._prev)
+    return lambda node, g: node._backward(g, node.data, *[p.data for p in node._prev])
+
+
+def _lift(x: Value | Number) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+def _real_power(base: Number, exponent: Number) -> Number:
+    try:
+        result = base**exponent
+    except ZeroDivisionError:
+        raise ZeroDivisionError(f"Value.__pow__: {base} ** {exponent} is undefined (division by zero)") from None
+    except OverflowError:
+        raise OverflowError(f"Value.__pow__: {base} ** {exponent} is too large for a float") from None
+    if isinstance(result, complex):
+        raise ValueError(f"Value.__pow__: {base} ** {exponent} is not a real number (negative base)")
+    return result
+
+
+def _log_or_zero(a: Any) -> Any:
+    """log(a) for the exponent's gradient of a**b; 0 where a == 0 (as PyTorch), nan where a < 0."""
+    base = a.data if isinstance(a, Value) else a
+    if base > 0:
+        return a.log() if isinstance(a, Value) else math.log(a)
+    return 0.0 if base == 0 else math.nan
+
+
+def _stable_sigmoid(x: Number) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # x < 0, so no overflow
+    return e / (1.0 + e)
