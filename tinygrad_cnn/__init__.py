@@ -8,8 +8,23 @@ from .autograd import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .rng import manual_seed
 from .tensor import (
-    Tensor, arange, cat, eye, full, matmul, maximum, minimum, ones, ones_like, rand, randn, stack, tensor,
-    where, zeros, zeros_like,
+    Tensor,
+    arange,
+    cat,
+    eye,
+    full,
+    matmul,
+    maximum,
+    minimum,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    stack,
+    tensor,
+    where,
+    zeros,
+    zeros_like,
 )  # fmt: skip
 from .value import Value, grad
 

@@ -102,7 +102,10 @@ def _vector_jacobian(
         if not out.requires_grad:
             raise GradcheckError("gradcheck: the output does not depend on any input that requires grad")
         out.backward(v.astype(out.dtype))
-        return {i: (inputs[i].grad.data if inputs[i].grad is not None else np.zeros(inputs[i].shape)) for i in checked}
+        return {
+            i: (inputs[i].grad.data if inputs[i].grad is not None else np.zeros(inputs[i].shape))
+            for i in checked
+        }
     finally:
         for i in checked:
             inputs[i].grad = saved[i]

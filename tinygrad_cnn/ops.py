@@ -226,7 +226,9 @@ class Max(Function):
         return a.max(axis=axis, keepdims=keepdims)
 
     def backward(self, g):
-        routed = np.zeros(self.kept_shape + (int(np.prod(self.moved_shape[len(self.kept_shape) :])),), g.dtype)
+        routed = np.zeros(
+            self.kept_shape + (int(np.prod(self.moved_shape[len(self.kept_shape) :])),), g.dtype
+        )
         g_kept = g.reshape(self.kept_shape + (1,))  # (*kept, 1), whether or not keepdims
         np.put_along_axis(routed, self.first_max, g_kept, axis=-1)  # (*kept, prod(reduced))
         routed = routed.reshape(self.moved_shape)  # (*kept, *reduced)

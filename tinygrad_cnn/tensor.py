@@ -34,7 +34,7 @@ __all__ = [
 
 DEFAULT_DTYPE = np.float32
 ArrayLike = Union["Tensor", np.ndarray, Number, Sequence[Any]]
-Dims = Union[int, Sequence[int], None]
+Dims = int | Sequence[int] | None
 MaxResult = namedtuple("MaxResult", ["values", "indices"])  # what torch.max(x, dim) returns
 
 
@@ -47,7 +47,11 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     array = np.asarray(data)
     if array.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
         return array.astype(DEFAULT_DTYPE)
-    if array.dtype.kind in "iu" and array.dtype != np.int64 and not isinstance(data, (np.ndarray, np.generic)):
+    if (
+        array.dtype.kind in "iu"
+        and array.dtype != np.int64
+        and not isinstance(data, (np.ndarray, np.generic))
+    ):
         return array.astype(np.int64)
     if array.dtype.kind not in "fiub":
         raise TypeError(f"Tensor: cannot hold data of dtype {array.dtype} ({type(data).__name__})")
@@ -131,7 +135,9 @@ class Tensor:
 
     def item(self) -> float | int | bool:
         if self.data.size != 1:
-            raise ValueError(f"item(): only a one-element tensor converts to a number, this one has shape {self.shape}")
+            raise ValueError(
+                f"item(): only a one-element tensor converts to a number, this one has shape {self.shape}"
+            )
         return self.data.item()
 
     def tolist(self) -> Any:
@@ -181,7 +187,9 @@ class Tensor:
         else:
             seed = _as_array(gradient, self.dtype)
             if seed.shape != self.shape:
-                raise ValueError(f"backward(): gradient has shape {seed.shape}, the tensor has shape {self.shape}")
+                raise ValueError(
+                    f"backward(): gradient has shape {seed.shape}, the tensor has shape {self.shape}"
+                )
         backpropagate(self, seed, _parents, _pullback, _deliver)
 
     # ---- arithmetic (elementwise, NumPy broadcasting) ----
@@ -349,7 +357,9 @@ class Tensor:
         try:
             resolved = np.empty(self.shape, dtype=np.bool_).reshape(target).shape  # resolves -1, checks size
         except ValueError:
-            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} into {target}") from None
+            raise ValueError(
+                f"reshape: cannot reshape a tensor of shape {self.shape} into {target}"
+            ) from None
         return self if resolved == self.shape else apply(ops.Reshape, self, shape=resolved)
 
     view = reshape
@@ -400,7 +410,10 @@ class Tensor:
         """Constant padding with NumPy's ``pad_width``: one ``(before, after)`` pair per dim."""
         pad_width = tuple((int(b), int(a)) for b, a in pad_width)
         if len(pad_width) != self.ndim or any(b < 0 or a < 0 for b, a in pad_width):
-            raise ValueError(f"pad: need {self.ndim} non-negative (before, after) pairs for shape {self.shape}, got {pad_width}")
+            raise ValueError(
+                f"pad: need {self.ndim} non-negative (before, after) pairs for shape {self.shape}, "
+                f"got {pad_width}"
+            )
         return apply(ops.Pad, self, pad_width=pad_width, value=value)
 
 
@@ -507,7 +520,8 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
     if k_a != k_b:
         raise ValueError(
             f"matmul: shapes {a_t.shape} and {b_t.shape} do not align: "
-            f"the last dim of the first ({k_a}) must equal the {'second-to-last' if b_t.ndim > 1 else 'only'} "
+            f"the last dim of the first ({k_a}) must equal the "
+            f"{'second-to-last' if b_t.ndim > 1 else 'only'} "
             f"dim of the second ({k_b})"
         )
     if a_t.ndim > 2 and b_t.ndim > 2:
@@ -542,7 +556,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     first = tensors[0]
     axis = _normalize_dims(dim, first.ndim, "cat")[0]
     for t in tensors[1:]:
-        if t.ndim != first.ndim or any(n != m for i, (n, m) in enumerate(zip(t.shape, first.shape)) if i != axis):
+        if t.ndim != first.ndim or any(
+            n != m for i, (n, m) in enumerate(zip(t.shape, first.shape)) if i != axis
+        ):
             raise ValueError(f"cat: shapes {first.shape} and {t.shape} differ outside dim {axis}")
     return apply(ops.Cat, *tensors, axis=axis)
 
@@ -569,7 +585,9 @@ def ones(*shape: int | Sequence[int], dtype: Any = DEFAULT_DTYPE, requires_grad:
     return Tensor(np.ones(_shape_arg(shape), dtype), requires_grad=requires_grad)
 
 
-def full(shape: Sequence[int], fill_value: float, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False) -> Tensor:
+def full(
+    shape: Sequence[int], fill_value: float, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False
+) -> Tensor:
     return Tensor(np.full(tuple(shape), fill_value, dtype), requires_grad=requires_grad)
 
 

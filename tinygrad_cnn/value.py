@@ -20,13 +20,13 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from numbers import Real
-from typing import Any, Union
+from typing import Any
 
 from .autograd import backpropagate
 
 __all__ = ["Value", "grad"]
 
-Number = Union[int, float]
+Number = int | float
 _MAX_EXP_ARG = math.log(sys.float_info.max)  # ≈ 709.78: exp of anything larger is not a finite float
 
 
@@ -202,7 +202,9 @@ def _real_power(base: Number, exponent: Number) -> Number:
     try:
         result = base**exponent
     except ZeroDivisionError:
-        raise ZeroDivisionError(f"Value.__pow__: {base} ** {exponent} is undefined (division by zero)") from None
+        raise ZeroDivisionError(
+            f"Value.__pow__: {base} ** {exponent} is undefined (division by zero)"
+        ) from None
     except OverflowError:
         raise OverflowError(f"Value.__pow__: {base} ** {exponent} is too large for a float") from None
     if isinstance(result, complex):
