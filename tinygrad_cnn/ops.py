@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from .windows import scatter_windows, window_view
+
 Array = np.ndarray
 Grads = tuple[Any, ...]  # one np.ndarray (or None) per input
 
@@ -326,10 +328,36 @@ class Matmul(Function):
         return ga, gb
 
 
+# ---- locality: sliding windows (im2col) and their adjoint (col2im) ----
+
+
+class Windows(Function):
+    """The windows every output position sees, ``(N, C, *spatial) -> (N, *out, C, *kernel)``; its
+    gradient adds each window back where it came from (:func:`scatter_windows`)."""
+
+    def forward(self, a, kernel_size, stride, dilation):
+        self.in_shape, self.geometry = a.shape, (kernel_size, stride, dilation)
+        return window_view(a, kernel_size, stride, dilation)
+
+    def backward(self, g):
+        return (scatter_windows(g, self.in_shape, *self.geometry),)
+
+
+class FoldWindows(Function):
+    """The adjoint of :class:`Windows`: sum windows ``(N, *out, C, *kernel)`` into ``(N, C, *spatial)``."""
+
+    def forward(self, cols, output_shape, kernel_size, stride, dilation):
+        self.out_size, self.geometry = cols.shape[1 : 1 + len(kernel_size)], (kernel_size, stride, dilation)
+        return scatter_windows(cols, output_shape, kernel_size, stride, dilation)
+
+    def backward(self, g):
+        return (window_view(g, *self.geometry, out_size=self.out_size),)
+
 PRIMITIVES: tuple[type[Function], ...] = (
     Add, Sub, Mul, Div, Pow, Maximum, Where,
     Neg, Exp, Log, ReLU, Tanh, Sigmoid, Cast,
     Sum, Max,
     Reshape, Permute, Expand, Getitem, Pad, Cat,
     Matmul,
+    Windows, FoldWindows,
 )  # fmt: skip

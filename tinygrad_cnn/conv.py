@@ -1,0 +1,325 @@
+"""Convolution as the lecture builds it: **locality** (windows) × **sharing** (one weight matrix).
+
+A dense layer connects every output to every input. Convolution keeps two ideas of it:
+
+1. *Locality*: output position ``o`` sees only a window of the input (``Windows``: im2col as a view).
+2. *Sharing*: every position uses the same weights, so the kernel is **one** matrix
+   ``W.reshape(C_out, C_in·Πk)``, and one matmul applies it to all windows at once.
+
+The gradient needs no rule of its own: the matmul's rule gives ∂L/∂W (windows × upstream gradient,
+summed over positions, which is what sharing means) and the windows' rule, their adjoint ``fold``, gives
+∂L/∂x. Transposed convolution is that adjoint used forwards.
+
+Examples:
+    >>> import numpy as np
+    >>> from tinygrad_cnn import Tensor
+    >>> image = Tensor(np.array([[[[0, 0, 1, 1]] * 3]], dtype=np.float32))   # (1, 1, 3, 4): a vertical edge
+    >>> kernel = Tensor(np.array([[[[1, 0, -1]] * 3]], dtype=np.float32))    # (1, 1, 3, 3)
+    >>> conv(image, kernel).numpy()[0, 0]                                    # responds where the edge is
+    array([[-3., -3.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from math import prod
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .shapes import conv_output_size, conv_output_size_formula, conv_transpose_output_size, same_padding
+from .tensor import Tensor, apply, cat
+
+__all__ = ["conv", "conv_transpose", "unfold", "fold", "pad_spatial", "PADDING_MODES"]
+
+PADDING_MODES = ("zeros", "circular", "reflect", "replicate")
+IntOrTuple = int | Sequence[int]
+_SPATIAL_NAMES = {1: "L", 2: "H, W", 3: "D, H, W"}
+
+
+def conv(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    *,
+    layer: str | None = None,
+) -> Tensor:
+    """N-d convolution (really cross-correlation, as in every deep-learning library), NC(D)(H)W layout.
+
+    ``weight`` is ``(C_out, C_in/groups, *kernel)``; the number of spatial dims is ``weight.ndim - 2``.
+    An unbatched input ``(C_in, *spatial)`` gives an unbatched output.
+    """
+    dims = weight.ndim - 2
+    kernel = tuple(weight.shape[2:])
+    stride, dilation = _ints(stride, dims, "stride", 1, layer), _ints(dilation, dims, "dilation", 1, layer)
+    pads = _conv_padding(padding, kernel, stride, dilation, layer or f"conv{dims}d")
+    name = layer or _describe(f"conv{dims}d", kernel, stride, pads, dilation)
+    x, unbatched = _batched(x, dims, name)
+    _check_conv_channels(x, weight, groups, name)
+    if padding_mode not in PADDING_MODES:
+        raise ValueError(f"{name}: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
+    _check_output_size(name, x.shape[2:], kernel, stride, pads, dilation)
+
+    x = pad_spatial(x, pads, padding_mode, name)
+    if groups == 1:
+        out = _shared_weight_conv(x, weight, stride, dilation)
+    else:  # each group of input channels has its own kernels: one shared-weight conv per group
+        per_group = x.shape[1] // groups
+        weights = weight.reshape(groups, weight.shape[0] // groups, *weight.shape[1:])  # (G, C_out/G, C_in/G, *k)
+        parts = [
+            _shared_weight_conv(x[:, g * per_group : (g + 1) * per_group], weights[g], stride, dilation)
+            for g in range(groups)
+        ]
+        out = cat(parts, dim=1)
+    if bias is not None:
+        out = out + bias.reshape((1, -1) + (1,) * dims)  # (C_out,) -> (1, C_out, 1, ...)
+    return out[0] if unbatched else out
+
+
+def _shared_weight_conv(x: Tensor, weight: Tensor, stride: tuple[int, ...], dilation: tuple[int, ...]) -> Tensor:
+    """The heart of it: every window times one shared weight matrix, in one matmul."""
+    batch, channels = x.shape[:2]
+    out_channels, kernel = weight.shape[0], weight.shape[2:]
+    windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, *out, C, *k)
+    out_size = windows.shape[1 : 1 + len(kernel)]
+    rows = windows.reshape(batch * prod(out_size), channels * prod(kernel))  # -> (N·L, C·Πk): one row per position
+    shared = weight.reshape(out_channels, channels * prod(kernel))  # (C_out, C, *k) -> (C_out, C·Πk)
+    out = rows @ shared.T  # (N·L, C·Πk) @ (C·Πk, C_out) -> (N·L, C_out)
+    out = out.reshape(batch, *out_size, out_channels)  # -> (N, *out, C_out)
+    return out.permute(0, -1, *range(1, 1 + len(kernel)))  # -> (N, C_out, *out)
+
+
+def conv_transpose(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+    *,
+    layer: str | None = None,
+) -> Tensor:
+    """Transposed convolution: each input value spreads ``value · kernel`` onto the output (``fold``).
+
+    It is the adjoint of :func:`conv` with the same weight, i.e. the input gradient of convolution.
+    ``weight`` is ``(C_in, C_out/groups, *kernel)`` as in PyTorch; the output length is
+    ``(n − 1)s − 2p + d(k − 1) + output_padding + 1``.
+    """
+    dims = weight.ndim - 2
+    kernel = tuple(weight.shape[2:])
+    stride, dilation = _ints(stride, dims, "stride", 1, layer), _ints(dilation, dims, "dilation", 1, layer)
+    padding = _ints(padding, dims, "padding", 0, layer)
+    output_padding = _ints(output_padding, dims, "output_padding", 0, layer)
+    name = layer or _describe(f"conv_transpose{dims}d", kernel, stride, [(p, p) for p in padding], dilation)
+    x, unbatched = _batched(x, dims, name)
+    if x.shape[1] != weight.shape[0] or weight.shape[0] % groups:
+        raise ValueError(
+            f"{name}: weight of shape {weight.shape} with groups={groups} expects {weight.shape[0]} input "
+            f"channels (divisible by groups), got input of shape {x.shape}"
+        )
+    for op, s, d in zip(output_padding, stride, dilation):
+        if op >= max(s, d):
+            raise ValueError(f"{name}: output_padding ({op}) must be smaller than stride ({s}) or dilation ({d})")
+    sizes = [conv_transpose_output_size(n, k, s, p, op, d) for n, k, s, p, op, d in
+             zip(x.shape[2:], kernel, stride, padding, output_padding, dilation)]  # fmt: skip
+    if min(sizes) < 1:
+        raise ValueError(f"{name}: input {x.shape} gives output size {tuple(sizes)}; padding is too large")
+
+    per_group = x.shape[1] // groups
+    parts = [
+        _spread(x[:, g * per_group : (g + 1) * per_group], weight[g * per_group : (g + 1) * per_group],
+                stride, dilation, output_padding)
+        for g in range(groups)
+    ]  # fmt: skip
+    out = cat(parts, dim=1) if groups > 1 else parts[0]
+    out = out[(slice(None), slice(None), *(slice(p, p + n) for p, n in zip(padding, sizes)))]  # crop padding
+    if bias is not None:
+        out = out + bias.reshape((1, -1) + (1,) * dims)  # (C_out,) -> (1, C_out, 1, ...)
+    return out[0] if unbatched else out
+
+
+def _spread(x: Tensor, weight: Tensor, stride, dilation, output_padding) -> Tensor:
+    """Each input position contributes ``x · W`` to a window of the output: one matmul, then fold."""
+    batch, channels, *in_size = x.shape
+    out_channels, kernel = weight.shape[1], weight.shape[2:]
+    rows = x.permute(0, *range(2, x.ndim), 1).reshape(batch * prod(in_size), channels)  # (N·L, C_in)
+    shared = weight.reshape(channels, out_channels * prod(kernel))  # (C_in, C_out, *k) -> (C_in, C_out·Πk)
+    cols = (rows @ shared).reshape(batch, *in_size, out_channels, *kernel)  # -> (N, *in, C_out, *k)
+    full = [(n - 1) * s + d * (k - 1) + 1 + op for n, s, d, k, op in
+            zip(in_size, stride, dilation, kernel, output_padding)]  # fmt: skip
+    return apply(ops.FoldWindows, cols, output_shape=(batch, out_channels, *full),
+                 kernel_size=kernel, stride=stride, dilation=dilation)  # fmt: skip
+
+
+def unfold(
+    x: Tensor,
+    kernel_size: IntOrTuple,
+    dilation: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    stride: IntOrTuple = 1,
+) -> Tensor:
+    """Locality, exposed: ``(N, C, *spatial) -> (N, C·Πk, L)``, one column per window (``torch.nn.functional.unfold``).
+
+    Examples:
+        >>> import numpy as np
+        >>> x = Tensor(np.arange(9.0).reshape(1, 1, 3, 3))
+        >>> unfold(x, 2).numpy()[0]          # 4 windows of 2×2, one per column
+        array([[0., 1., 3., 4.],
+               [1., 2., 4., 5.],
+               [3., 4., 6., 7.],
+               [4., 5., 7., 8.]])
+    """
+    dims = x.ndim - 2
+    kernel, dilation, padding, stride = _geometry("unfold", dims, kernel_size, dilation, padding, stride)
+    name = _describe("unfold", kernel, stride, [(p, p) for p in padding], dilation)
+    if dims < 1:
+        raise ValueError(f"unfold: input must be (N, C, *spatial), got shape {x.shape}")
+    _check_output_size(name, x.shape[2:], kernel, stride, [(p, p) for p in padding], dilation)
+    x = pad_spatial(x, [(p, p) for p in padding], "zeros", name)
+    windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, *out, C, *k)
+    batch, channels = x.shape[:2]
+    locations = prod(windows.shape[1 : 1 + dims])
+    cols = windows.reshape(batch, locations, channels * prod(kernel))  # -> (N, L, C·Πk)
+    return cols.permute(0, 2, 1)  # -> (N, C·Πk, L)
+
+
+def fold(
+    cols: Tensor,
+    output_size: IntOrTuple,
+    kernel_size: IntOrTuple,
+    dilation: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    stride: IntOrTuple = 1,
+) -> Tensor:
+    """The adjoint of :func:`unfold`: ``(N, C·Πk, L) -> (N, C, *output_size)``, overlaps summed."""
+    output_size = _ints(output_size, len(output_size) if isinstance(output_size, Sequence) else 2,
+                        "output_size", 1, "fold")  # fmt: skip
+    dims = len(output_size)
+    kernel, dilation, padding, stride = _geometry("fold", dims, kernel_size, dilation, padding, stride)
+    out = [conv_output_size(n, k, s, p, d) for n, k, s, p, d in zip(output_size, kernel, stride, padding, dilation)]
+    if cols.ndim != 3 or cols.shape[1] % prod(kernel) or cols.shape[2] != prod(out):
+        raise ValueError(
+            f"fold: input of shape {cols.shape} must be (N, C·{prod(kernel)}, {prod(out)}) for kernel {kernel} "
+            f"and output_size {output_size} ({'×'.join(map(str, out))} windows)"
+        )
+    batch, channels = cols.shape[0], cols.shape[1] // prod(kernel)
+    windows = cols.permute(0, 2, 1).reshape(batch, *out, channels, *kernel)  # (N, C·Πk, L) -> (N, *out, C, *k)
+    padded = [n + 2 * p for n, p in zip(output_size, padding)]
+    summed = apply(ops.FoldWindows, windows, output_shape=(batch, channels, *padded),
+                   kernel_size=kernel, stride=stride, dilation=dilation)  # fmt: skip
+    return summed[(slice(None), slice(None), *(slice(p, p + n) for p, n in zip(padding, output_size)))]
+
+
+def pad_spatial(x: Tensor, pads: Sequence[tuple[int, int]], mode: str = "zeros", name: str = "pad") -> Tensor:
+    """Pad the spatial dims of ``(N, C, *spatial)``: zeros, or by indexing (circular / reflect / replicate),
+    so the gradient of the non-zero modes is the indexing gradient (repeated indices accumulate)."""
+    if all(before == 0 and after == 0 for before, after in pads):
+        return x
+    if mode in ("zeros", "constant"):
+        return x.pad(((0, 0), (0, 0), *pads))
+    for axis, (before, after) in enumerate(pads, start=2):
+        n = x.shape[axis]
+        if mode == "reflect" and max(before, after) >= n:
+            raise ValueError(f"{name}: reflect padding of ({before}, {after}) needs each pad < the input size {n}")
+        if mode == "circular" and max(before, after) > n:
+            raise ValueError(f"{name}: circular padding of ({before}, {after}) needs each pad ≤ the input size {n}")
+        positions = np.arange(-before, n + after)
+        if mode == "circular":
+            index = positions % n  # a periodic lattice: position -1 is position n-1
+        elif mode == "reflect":
+            index = np.abs(positions)
+            index = np.where(index > n - 1, 2 * (n - 1) - index, index)  # mirror without repeating the edge
+        elif mode == "replicate":
+            index = np.clip(positions, 0, n - 1)
+        else:
+            raise ValueError(f"{name}: unknown padding mode {mode!r}; use one of {PADDING_MODES}")
+        x = x[(slice(None),) * axis + (index,)]
+    return x
+
+
+# ---- argument handling and checks (every message names the layer and shows the numbers) ----
+
+
+def _ints(value: Any, dims: int, what: str, minimum: int, name: str | None) -> tuple[int, ...]:
+    values = (value,) * dims if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != dims or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+        raise ValueError(f"{name or 'conv'}: {what} must be an int or {dims} ints, got {value!r}")
+    if min(values) < minimum:
+        raise ValueError(f"{name or 'conv'}: {what} must be ≥ {minimum}, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def _geometry(name: str, dims: int, kernel_size, dilation, padding, stride) -> tuple[tuple[int, ...], ...]:
+    return (
+        _ints(kernel_size, dims, "kernel_size", 1, name),
+        _ints(dilation, dims, "dilation", 1, name),
+        _ints(padding, dims, "padding", 0, name),
+        _ints(stride, dims, "stride", 1, name),
+    )
+
+
+def _conv_padding(padding: Any, kernel, stride, dilation, name: str) -> list[tuple[int, int]]:
+    """(before, after) per spatial dim from an int, a tuple, 'valid' or 'same'."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return [(0, 0)] * len(kernel)
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(f"{name}: padding='same' needs stride 1 (got stride {stride}), as in PyTorch")
+            return [same_padding(k, d) for k, d in zip(kernel, dilation)]
+        raise ValueError(f"{name}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
+    return [(p, p) for p in _ints(padding, len(kernel), "padding", 0, name)]
+
+
+def _describe(op: str, kernel, stride, pads, dilation) -> str:
+    def compact(values):
+        return values[0] if len(set(values)) == 1 else tuple(values)
+
+    before = [p for p, _ in pads]
+    return f"{op}(k={compact(kernel)}, s={compact(stride)}, p={compact(before)}, d={compact(dilation)})"
+
+
+def _batched(x: Tensor, dims: int, name: str) -> tuple[Tensor, bool]:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
+    if x.ndim == dims + 1:
+        return x.unsqueeze(0), True
+    if x.ndim != dims + 2:
+        raise ValueError(
+            f"{name}: expects input of shape (N, C, {_SPATIAL_NAMES.get(dims, '...')}) "
+            f"or unbatched (C, ...): {dims + 2} or {dims + 1} dims, got shape {x.shape}"
+        )
+    return x, False
+
+
+def _check_conv_channels(x: Tensor, weight: Tensor, groups: int, name: str) -> None:
+    if not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+    out_channels, in_per_group = weight.shape[:2]
+    if out_channels % groups:
+        raise ValueError(f"{name}: groups={groups} must divide the {out_channels} output channels")
+    if x.shape[1] != in_per_group * groups:
+        raise ValueError(
+            f"{name}: expects {in_per_group * groups} input channels (weight {weight.shape}, groups={groups}), "
+            f"got input of shape {x.shape}"
+        )
+
+
+def _check_output_size(name, spatial, kernel, stride, pads, dilation) -> None:
+    for n, k, s, (before, after), d in zip(spatial, kernel, stride, pads, dilation):
+        if before == after:
+            out, formula = conv_output_size(n, k, s, before, d), conv_output_size_formula(n, k, s, before, d)
+        else:
+            out = conv_output_size(n + before + after, k, s, 0, d)
+            formula = f"⌊({n} + {before} + {after} − {d}·({k}−1) − 1)/{s}⌋ + 1 = {out}"
+        if out < 1:
+            size = "×".join(map(str, spatial))
+            raise ValueError(f"{name} on a {size} input: {formula}, needs ≥ 1")

@@ -1,0 +1,155 @@
+"""Pooling: the same windows as convolution (locality) with a fixed reduction instead of learned weights.
+
+* Max pooling takes each window's maximum. Its gradient goes to **the first maximal element of the
+  window in row-major order** (ties broken deterministically, as PyTorch's CPU kernel does); windows
+  that overlap add their gradients. Padding is −∞, so it never wins.
+* Average pooling sums each window and divides by the window's size (PyTorch's rules for padding and
+  ``ceil_mode``: with ``count_include_pad`` the padding counts, the ``ceil_mode`` overhang never does).
+* Adaptive average pooling averages PyTorch's bins ``[⌊i·n/m⌋, ⌈(i+1)·n/m⌉)``: one averaging matrix
+  per axis, applied by matmul.
+
+Examples:
+    >>> import numpy as np
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor(np.array([[[[1.0, 2, 5, 0], [3, 4, 1, 1], [0, 0, 2, 2], [1, 0, 2, 9]]]]))
+    >>> max_pool(x, 2).numpy()[0, 0]
+    array([[4., 5.],
+           [1., 9.]])
+    >>> avg_pool(x, 2).numpy()[0, 0]
+    array([[2.5 , 1.75],
+           [0.25, 3.75]])
+"""
+
+from __future__ import annotations
+
+from math import ceil, floor
+
+import numpy as np
+
+from . import ops
+from .conv import IntOrTuple, _batched, _ints
+from .shapes import pool_output_size, pool_output_size_formula
+from .tensor import Tensor, apply
+
+__all__ = ["max_pool", "avg_pool", "adaptive_avg_pool"]
+
+
+def max_pool(
+    x: Tensor,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+    ceil_mode: bool = False,
+    *,
+    dims: int = 2,
+    layer: str | None = None,
+) -> Tensor:
+    """Max over each window of ``(N, C, *spatial)`` (or unbatched ``(C, *spatial)``)."""
+    name = layer or f"max_pool{dims}d"
+    kernel, stride, padding, dilation = _pool_geometry(name, dims, kernel_size, stride, padding, dilation)
+    x, unbatched = _batched(x, dims, name)
+    windows = _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill=-np.inf)  # (N, *out, C, *k)
+    out = windows.amax(dim=tuple(range(-dims, 0)))  # (N, *out, C)
+    out = out.permute(0, -1, *range(1, 1 + dims))  # -> (N, C, *out)
+    return out[0] if unbatched else out
+
+
+def avg_pool(
+    x: Tensor,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+    *,
+    dims: int = 2,
+    layer: str | None = None,
+) -> Tensor:
+    """Mean over each window, divided as PyTorch divides (see the module docstring)."""
+    name = layer or f"avg_pool{dims}d"
+    kernel, stride, padding, dilation = _pool_geometry(name, dims, kernel_size, stride, padding, 1)
+    x, unbatched = _batched(x, dims, name)
+    windows = _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill=0.0)  # (N, *out, C, *k)
+    sums = windows.sum(dim=tuple(range(-dims, 0)))  # (N, *out, C)
+    out_size = sums.shape[1:-1]
+    if divisor_override is not None:
+        divisor = np.full(out_size, float(divisor_override))
+    else:
+        divisor = _window_counts(x.shape[2:], out_size, kernel, stride, padding, count_include_pad)  # (*out)
+    out = sums / Tensor(divisor[..., None].astype(x.dtype))  # (*out, 1) broadcasts over (N, *out, C)
+    out = out.permute(0, -1, *range(1, 1 + dims))  # -> (N, C, *out)
+    return out[0] if unbatched else out
+
+
+def adaptive_avg_pool(x: Tensor, output_size: IntOrTuple, *, dims: int = 2) -> Tensor:
+    """Average ``(N, C, *spatial)`` into exactly ``output_size`` bins per axis (``None`` keeps an axis)."""
+    name = f"adaptive_avg_pool{dims}d"
+    x, unbatched = _batched(x, dims, name)
+    sizes = (output_size,) * dims if isinstance(output_size, int) or output_size is None else tuple(output_size)
+    if len(sizes) != dims:
+        raise ValueError(f"{name}: output_size must be an int or {dims} ints, got {output_size!r}")
+    out = x
+    for axis, (n, m) in enumerate(zip(x.shape[2:], sizes), start=2):
+        m = n if m is None else m
+        if not isinstance(m, int) or m < 1:
+            raise ValueError(f"{name}: output sizes must be positive ints, got {output_size!r}")
+        averaging = Tensor(_averaging_matrix(n, m).astype(x.dtype))  # (m, n)
+        moved = out.transpose(axis, -1)  # this axis last: (..., n)
+        out = (moved @ averaging.T).transpose(axis, -1)  # (..., n) @ (n, m) -> (..., m), axis put back
+    return out[0] if unbatched else out
+
+
+def _averaging_matrix(n: int, m: int) -> np.ndarray:
+    """Row i averages PyTorch's bin [⌊i·n/m⌋, ⌈(i+1)·n/m⌉) of an axis of length n."""
+    matrix = np.zeros((m, n))
+    for i in range(m):
+        start, end = floor(i * n / m), ceil((i + 1) * n / m)
+        matrix[i, start:end] = 1.0 / (end - start)
+    return matrix
+
+
+def _pool_geometry(name, dims, kernel_size, stride, padding, dilation):
+    kernel = _ints(kernel_size, dims, "kernel_size", 1, name)
+    stride = kernel if stride is None or stride == [] or stride == () else _ints(stride, dims, "stride", 1, name)
+    padding = _ints(padding, dims, "padding", 0, name)
+    dilation = _ints(dilation, dims, "dilation", 1, name)
+    for p, k, d in zip(padding, kernel, dilation):
+        if p > (d * (k - 1) + 1) // 2:
+            raise ValueError(
+                f"{name}: padding {p} is more than half the kernel's extent {d * (k - 1) + 1}, "
+                "so a window could hold only padding (PyTorch forbids it too)"
+            )
+    return kernel, stride, padding, dilation
+
+
+def _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill) -> Tensor:
+    """Pad (``fill`` on the left and right, plus the ``ceil_mode`` overhang) and take the windows."""
+    spatial = x.shape[2:]
+    out_size = [pool_output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in
+                zip(spatial, kernel, stride, padding, dilation)]  # fmt: skip
+    for n, k, s, p, d, out in zip(spatial, kernel, stride, padding, dilation, out_size):
+        if out < 1:
+            formula = pool_output_size_formula(n, k, s, p, d, ceil_mode)
+            raise ValueError(f"{name} on a {'×'.join(map(str, spatial))} input: {formula}, needs ≥ 1")
+    extent = [(out - 1) * s + d * (k - 1) + 1 for out, s, d, k in zip(out_size, stride, dilation, kernel)]
+    pads = [(p, max(p, span - n - p)) for p, span, n in zip(padding, extent, spatial)]  # overhang on the right
+    padded = x.pad(((0, 0), (0, 0), *pads), value=fill) if any(map(any, pads)) else x
+    windows = apply(ops.Windows, padded, kernel_size=kernel, stride=stride, dilation=dilation)
+    index = (slice(None), *(slice(0, out) for out in out_size))  # drop windows past the last valid one
+    return windows[index] if windows.shape[1 : 1 + len(kernel)] != tuple(out_size) else windows
+
+
+def _window_counts(spatial, out_size, kernel, stride, padding, count_include_pad) -> np.ndarray:
+    """How many values each window averages: per axis, the part of the window inside [−p, n+p) (with
+    ``count_include_pad``) or inside [0, n); the product over axes."""
+    per_axis = []
+    for n, out, k, s, p in zip(spatial, out_size, kernel, stride, padding):
+        start = np.arange(out) * s - p
+        low, high = (-p, n + p) if count_include_pad else (0, n)
+        per_axis.append(np.minimum(start + k, high) - np.maximum(start, low))
+    counts = per_axis[0]
+    for c in per_axis[1:]:
+        counts = np.multiply.outer(counts, c)  # (*out so far, next)
+    return counts.astype(np.float64)
