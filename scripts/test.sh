@@ -3,6 +3,12 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_setup.sh"
 setup_install dev
+# PyTorch is an optional oracle for the tests (never a dependency): CI installs it (a local CPU wheel on
+# our machines); elsewhere set WITH_TORCH=1 to run the oracle tests too.
+if [ -n "${CI:-}${WITH_TORCH:-}" ]; then
+    echo "+ .venv/bin/pip install torch==2.13.0" >&2
+    "$VENV/bin/python" -m pip install -q torch==2.13.0
+fi
 if [ -n "${CI:-}" ] && [ -z "${HYPOTHESIS_PROFILE:-}" ]; then
     export HYPOTHESIS_PROFILE=ci
 fi

@@ -3,6 +3,7 @@
 Pick a profile with HYPOTHESIS_PROFILE=ci|dev|thorough; the default is ``ci`` when CI is set, else ``dev``.
 """
 
+import importlib.util
 import os
 
 import numpy as np
@@ -20,6 +21,10 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.register_profile("thorough", max_examples=500, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+# PyTorch is the oracle of some tests; they skip without it, except in CI, where a skip would hide them.
+if os.environ.get("CI") and importlib.util.find_spec("torch") is None:
+    raise pytest.UsageError("CI must install torch==2.13.0 for the oracle tests (scripts/test.sh does)")
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ class Value:
     __slots__ = ("data", "grad", "label", "_prev", "_op", "_backward")
 
     def __init__(self, data: Number, _children: Sequence[Value] = (), _op: str = "", label: str = ""):
-        if isinstance(data, Value) or not isinstance(data, Real):
+        if type(data) is not float and (isinstance(data, Value) or not isinstance(data, Real)):  # fast path first
             raise TypeError(f"Value(data) needs a real number, got {type(data).__name__}: {data!r}")
         self.data = data
         self.grad: Any = 0
@@ -74,13 +74,13 @@ class Value:
     def __pow__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
             out = Value(_real_power(self.data, other.data), (self, other), "**")
-            out._backward = lambda g, out, a, b: (g * b * a ** (b - 1), g * out * _log_or_zero(a))
+            out._backward = lambda g, out, a, b: (g * b * _power_or_inf(a, b - 1), g * out * _log_or_zero(a))
             return out
         if not isinstance(other, Real):
             return NotImplemented
         k = other
         out = Value(_real_power(self.data, k), (self,), f"**{k}")
-        out._backward = lambda g, out, a: (g * k * a ** (k - 1),)
+        out._backward = lambda g, out, a: (g * k * _power_or_inf(a, k - 1),)
         return out
 
     def relu(self) -> Value:
@@ -210,6 +210,15 @@ def _real_power(base: Number, exponent: Number) -> Number:
     if isinstance(result, complex):
         raise ValueError(f"Value.__pow__: {base} ** {exponent} is not a real number (negative base)")
     return result
+
+
+def _power_or_inf(a: Any, e: Any) -> Any:
+    """a**e inside a gradient rule: +inf where the derivative is infinite (0**-0.5), as PyTorch gives."""
+    base = a.data if isinstance(a, Value) else a
+    exponent = e.data if isinstance(e, Value) else e
+    if base == 0 and exponent < 0:
+        return Value(math.inf) if isinstance(a, Value) else math.inf
+    return a**e
 
 
 def _log_or_zero(a: Any) -> Any:
