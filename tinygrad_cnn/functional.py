@@ -1,7 +1,8 @@
 """PyTorch-style functions (``torch.nn.functional`` names, arguments and NCHW shapes).
 
 Thin wrappers: convolution and pooling live in :mod:`.conv` and :mod:`.pooling`, the losses in
-:mod:`.losses`; this module only fixes the number of spatial dims and PyTorch's signatures.
+:mod:`.losses`, batch normalisation in :mod:`.normalization`; this module only fixes the number of
+spatial dims and PyTorch's signatures.
 
 Examples:
     >>> import numpy as np
@@ -19,6 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from .conv import IntOrTuple, conv, conv_transpose, fold, pad_spatial, unfold
+from .losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss
+from .normalization import batch_norm
 from .pooling import adaptive_avg_pool, avg_pool, max_pool
 from .rng import default_generator
 from .tensor import Tensor
@@ -28,7 +31,8 @@ __all__ = [
     "unfold", "fold", "pad",
     "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
     "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-    "linear", "relu", "tanh", "sigmoid", "softmax", "log_softmax", "dropout",
+    "linear", "relu", "tanh", "sigmoid", "softmax", "log_softmax", "dropout", "batch_norm",
+    "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy_with_logits",
 ]  # fmt: skip
 
 

@@ -288,7 +288,11 @@ class Tensor:
 
     def to(self, dtype: Any) -> Tensor:
         """A differentiable cast (e.g. ``x.to(np.float64)`` for gradient checks)."""
-        return self if np.dtype(dtype) == self.dtype else apply(ops.Cast, self, dtype=np.dtype(dtype))
+        if np.dtype(dtype) == self.dtype:
+            return self
+        if np.dtype(dtype).kind != "f":  # rounding has no useful gradient: leave the graph, as PyTorch does
+            return Tensor(self.data.astype(dtype))
+        return apply(ops.Cast, self, dtype=np.dtype(dtype))
 
     def float(self) -> Tensor:
         return self.to(np.float32)
@@ -345,7 +349,9 @@ class Tensor:
         return out if keepdim else out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in axes))
 
     def log_softmax(self, dim: int) -> Tensor:
-        return self - self.logsumexp(dim, keepdim=True)
+        """``z − log Σ exp z`` with ``z = x − max x``: exact for huge logits, even in float32."""
+        shifted = self - Tensor(self.data.max(axis=dim, keepdims=True))  # a constant: its gradient cancels
+        return shifted - shifted.exp().sum(dim, keepdim=True).log()
 
     def softmax(self, dim: int) -> Tensor:
         return self.log_softmax(dim).exp()
@@ -375,10 +381,10 @@ class Tensor:
     def squeeze(self, dim: int | None = None) -> Tensor:
         if dim is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
-        dim = dim % self.ndim
-        if self.shape[dim] != 1:
+        axes = _normalize_dims(dim, self.ndim, "squeeze")  # checks the range; () for a 0-d tensor
+        if not axes or self.shape[axes[0]] != 1:
             return self
-        return self.reshape(self.shape[:dim] + self.shape[dim + 1 :])
+        return self.reshape(self.shape[: axes[0]] + self.shape[axes[0] + 1 :])
 
     def permute(self, *dims: int | Sequence[int]) -> Tensor:
         axes = _shape_arg(dims)
@@ -399,6 +405,10 @@ class Tensor:
         """Broadcast to ``sizes`` (``-1`` keeps a dim); no copy, gradient summed back."""
         sizes = _shape_arg(sizes)
         lead = len(sizes) - self.ndim
+        if -1 in sizes[: max(lead, 0)]:
+            raise ValueError(
+                f"expand: -1 keeps an existing dim, but {sizes} puts one in a new dim of {self.shape}"
+            )
         target = tuple(n if n != -1 else self.shape[i - lead] for i, n in enumerate(sizes))
         _check_broadcast("expand", self.shape, target, into=True)
         return self if target == self.shape else apply(ops.Expand, self, shape=target)
@@ -525,7 +535,13 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
             f"dim of the second ({k_b})"
         )
     if a_t.ndim > 2 and b_t.ndim > 2:
-        _check_broadcast("matmul (batch dims)", a_t.shape[:-2], b_t.shape[:-2])
+        try:
+            np.broadcast_shapes(a_t.shape[:-2], b_t.shape[:-2])
+        except ValueError:
+            raise ValueError(
+                f"matmul: shapes {a_t.shape} and {b_t.shape} have batch dims {a_t.shape[:-2]} and "
+                f"{b_t.shape[:-2]}, which cannot be broadcast together"
+            ) from None
     return apply(ops.Matmul, a_t, b_t)
 
 
@@ -545,7 +561,10 @@ def maximum(a: ArrayLike, b: ArrayLike) -> Tensor:
 
 
 def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
-    return -maximum(-_lift(a, None), -_lift(b, None))
+    a_t = _lift(a, b if isinstance(b, Tensor) else None)
+    b_t = _lift(b, a_t)
+    _check_broadcast("minimum", a_t.shape, b_t.shape)  # name this op, not the maximum it is built from
+    return -maximum(-a_t, -b_t)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:

@@ -1,0 +1,77 @@
+"""The dense layer ``y = x W^T + b``: every output connected to every input (no locality, no sharing).
+
+Examples:
+    >>> import numpy as np
+    >>> fc = Linear(1024, 100, generator=np.random.default_rng(0))
+    >>> fc
+    Linear(in_features=1024, out_features=100, bias=True)  # weight (100, 1024), bias (100,): 102,500 parameters
+    >>> fc(Tensor(np.zeros((2, 1024), dtype=np.float32))).shape
+    (2, 100)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import functional as F
+from ..tensor import Tensor
+from . import init
+from ._args import float_dtype, positive_int
+from .module import Module, Parameter
+
+__all__ = ["Linear", "Identity"]
+
+
+class Linear(Module):
+    """``Linear(in_features, out_features, bias=True)``: weight ``(out, in)`` and bias ``(out,)``, both
+    initialised ~ U(-1/sqrt(in), 1/sqrt(in)) as in PyTorch. Input ``(*, in)``, output ``(*, out)``."""
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        *,
+        dtype: Any = None,
+        generator: np.random.Generator | None = None,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.in_features = positive_int(name, "in_features", in_features)
+        self.out_features = positive_int(name, "out_features", out_features)
+        dtype = float_dtype(name, dtype)
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
+        self.register_parameter("bias", Parameter(np.empty(self.out_features, dtype=dtype)) if bias else None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: np.random.Generator | None = None) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound, generator=generator)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{self._description()} expects a Tensor, got {type(x).__name__}")
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"{self._description()} expects inputs with {self.in_features} features in the last dim, "
+                f"got input of shape {x.shape}" + (" (flatten it first, e.g. with nn.Flatten())" if x.ndim > 2 else "")
+            )
+        return F.linear(x, self.weight, self.bias)
+
+    def _description(self) -> str:
+        return f"Linear({self.in_features}, {self.out_features})"
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Identity(Module):
+    """Returns its input (a placeholder, e.g. for a layer switched off)."""
+
+    def forward(self, x: Any) -> Any:
+        return x

@@ -1,0 +1,159 @@
+"""Pooling layers: a fixed reduction (max or mean) over each window, with no parameters.
+
+Examples:
+    >>> from tinygrad_cnn import Tensor
+    >>> MaxPool2d(2)
+    MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+    >>> MaxPool2d(2)(Tensor([[[[1.0, 2.0], [3.0, 4.0]]]])).tolist()
+    [[[[4.0]]]]
+"""
+
+from __future__ import annotations
+
+from .. import functional as F
+from ..tensor import Tensor
+from ._args import check_input, compact, int_tuple
+from .module import Module
+
+__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d"]
+
+LAYOUTS = {1: "(N, C, L) or (C, L)", 2: "(N, C, H, W) or (C, H, W)"}
+
+IntOrTuple = int | tuple[int, ...]
+
+
+class _Pool(Module):
+    """Window hyperparameters shared by max and average pooling; ``stride`` defaults to the kernel size."""
+
+    dims = 0
+
+    def __init__(
+        self, kernel_size: IntOrTuple, stride: IntOrTuple | None, padding: IntOrTuple, ceil_mode: bool
+    ) -> None:
+        super().__init__()
+        name, n = type(self).__name__, self.dims
+        self.kernel_size = int_tuple(name, "kernel_size", kernel_size, n)
+        self.stride = self.kernel_size if stride is None else int_tuple(name, "stride", stride, n)
+        self.padding = int_tuple(name, "padding", padding, n, minimum=0)
+        self.ceil_mode = bool(ceil_mode)
+
+    def _check(self, x: Tensor) -> None:
+        check_input(type(self).__name__, x, (self.dims + 2, self.dims + 1), LAYOUTS[self.dims])
+
+
+class _MaxPool(_Pool):
+    def __init__(
+        self,
+        kernel_size: IntOrTuple,
+        stride: IntOrTuple | None = None,
+        padding: IntOrTuple = 0,
+        dilation: IntOrTuple = 1,
+        *,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.dilation = int_tuple(type(self).__name__, "dilation", dilation, self.dims)
+
+    @property
+    def layer(self) -> str:
+        k, s, p, d = (compact(v) for v in (self.kernel_size, self.stride, self.padding, self.dilation))
+        return f"{type(self).__name__}(k={k}, s={s}, p={p}, d={d})"
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check(x)
+        pool = {1: F.max_pool1d, 2: F.max_pool2d}[self.dims]
+        return pool(
+            x, self.kernel_size, self.stride, padding=self.padding, dilation=self.dilation,
+            ceil_mode=self.ceil_mode, layer=self.layer,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        k, s, p, d = (compact(v) for v in (self.kernel_size, self.stride, self.padding, self.dilation))
+        return f"kernel_size={k}, stride={s}, padding={p}, dilation={d}, ceil_mode={self.ceil_mode}"
+
+
+class MaxPool1d(_MaxPool):
+    """The largest value in each window of ``(N, C, L)``."""
+
+    dims = 1
+
+
+class MaxPool2d(_MaxPool):
+    """The largest value in each window of ``(N, C, H, W)``; gradient routed to the first maximum."""
+
+    dims = 2
+
+
+class _AvgPool(_Pool):
+    def __init__(
+        self,
+        kernel_size: IntOrTuple,
+        stride: IntOrTuple | None = None,
+        padding: IntOrTuple = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.count_include_pad = bool(count_include_pad)
+
+    @property
+    def layer(self) -> str:
+        k, s, p = (compact(v) for v in (self.kernel_size, self.stride, self.padding))
+        return f"{type(self).__name__}(k={k}, s={s}, p={p})"
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check(x)
+        pool = {1: F.avg_pool1d, 2: F.avg_pool2d}[self.dims]
+        return pool(
+            x, self.kernel_size, self.stride, padding=self.padding, ceil_mode=self.ceil_mode,
+            count_include_pad=self.count_include_pad, layer=self.layer,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        k, s, p = (compact(v) for v in (self.kernel_size, self.stride, self.padding))
+        text = f"kernel_size={k}, stride={s}, padding={p}"
+        if self.ceil_mode:
+            text += ", ceil_mode=True"
+        if not self.count_include_pad:
+            text += ", count_include_pad=False"
+        return text
+
+
+class AvgPool1d(_AvgPool):
+    """The mean of each window of ``(N, C, L)``."""
+
+    dims = 1
+
+
+class AvgPool2d(_AvgPool):
+    """The mean of each window of ``(N, C, H, W)``."""
+
+    dims = 2
+
+
+class _AdaptiveAvgPool(Module):
+    dims = 0
+
+    def __init__(self, output_size: IntOrTuple) -> None:
+        super().__init__()
+        self.output_size = int_tuple(type(self).__name__, "output_size", output_size, self.dims)
+
+    def forward(self, x: Tensor) -> Tensor:
+        check_input(type(self).__name__, x, (self.dims + 2, self.dims + 1), LAYOUTS[self.dims])
+        pool = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d}[self.dims]
+        return pool(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={compact(self.output_size)}"
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPool):
+    """Average pooling to a fixed output length, whatever the input length."""
+
+    dims = 1
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPool):
+    """Average pooling to a fixed output size ``(OH, OW)``; ``AdaptiveAvgPool2d(1)`` is global pooling."""
+
+    dims = 2
