@@ -409,3 +409,25 @@ def test_an_explicit_generator_is_independent_of_the_default_one():
     b = tg.randn(4, generator=np.random.default_rng(7), requires_grad=True)
     np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert b.requires_grad and b.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "make, dtype",
+    [
+        (lambda: Tensor([1, 2]) * 2.5, np.float32),  # int tensor and a Python float: float32, as PyTorch
+        (lambda: Tensor([1, 2]) / 2, np.float32),  # true division of integers
+        (lambda: Tensor([True]) + 1.0, np.float32),
+        (lambda: Tensor([1.0, 2.0]) * Tensor([1, 2]), np.float32),  # float32 tensor meets int64: float32
+        (lambda: Tensor(np.array([1.0])) * Tensor([1]), np.float64),
+        (lambda: Tensor([1, 2]) + 1, np.int64),
+    ],
+)
+def test_dtype_promotion_follows_pytorch(make, dtype):
+    assert make().dtype == dtype
+
+
+def test_unsqueeze_and_pad_reject_bad_dims():
+    with pytest.raises(ValueError, match="unsqueeze: dim 3 is out of range"):
+        Tensor([1.0]).unsqueeze(3)
+    with pytest.raises(ValueError, match="0-d tensor"):
+        Tensor(1.0).pad(())

@@ -375,6 +375,8 @@ class Tensor:
         return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1 :])  # merge dims start..end
 
     def unsqueeze(self, dim: int) -> Tensor:
+        if not -(self.ndim + 1) <= dim <= self.ndim:
+            raise ValueError(f"unsqueeze: dim {dim} is out of range for a tensor with {self.ndim} dims")
         dim = dim % (self.ndim + 1)
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
@@ -418,6 +420,8 @@ class Tensor:
 
     def pad(self, pad_width: Sequence[tuple[int, int]], value: float = 0.0) -> Tensor:
         """Constant padding with NumPy's ``pad_width``: one ``(before, after)`` pair per dim."""
+        if self.ndim == 0:
+            raise ValueError("pad: a 0-d tensor has no dims to pad")
         pad_width = tuple((int(b), int(a)) for b, a in pad_width)
         if len(pad_width) != self.ndim or any(b < 0 or a < 0 for b, a in pad_width):
             raise ValueError(
@@ -477,7 +481,23 @@ def _binary(op: type[ops.Function], name: str, a: ArrayLike, b: ArrayLike) -> Te
     a_t = _lift(a, b if isinstance(b, Tensor) else None)
     b_t = _lift(b, a_t)
     _check_broadcast(name, a_t.shape, b_t.shape)
+    a_t, b_t = _promote(op, a, b, a_t, b_t)
     return apply(op, a_t, b_t)
+
+
+def _promote(op, a, b, a_t: Tensor, b_t: Tensor) -> tuple[Tensor, Tensor]:
+    """PyTorch's rule where NumPy's differs: an integer or bool tensor meeting a float (tensor or Python
+    number), or true division of integers, computes in the float's dtype (float32 by default), not float64."""
+    kinds = a_t.dtype.kind + b_t.dtype.kind
+    python_float = isinstance(a, float) or isinstance(b, float)
+    if "f" in kinds and kinds != "ff":
+        float_dtype = a_t.dtype if a_t.dtype.kind == "f" else b_t.dtype
+        if python_float:  # the number was lifted to int64/bool; the float is only the number
+            float_dtype = np.dtype(DEFAULT_DTYPE)
+        return a_t.to(float_dtype), b_t.to(float_dtype)
+    if op is ops.Div and "f" not in kinds:
+        return a_t.to(DEFAULT_DTYPE), b_t.to(DEFAULT_DTYPE)
+    return a_t, b_t
 
 
 def _check_broadcast(name: str, a: tuple[int, ...], b: tuple[int, ...], into: bool = False) -> None:
