@@ -122,8 +122,8 @@ def main() -> None:
     for name, ours, theirs, naive in workloads:
         naive_ms = best_time(naive, 1) * 1e3
         for backward in (False, True):
-            ours_ms = best_time(lambda: ours(backward), repeats) * 1e3
-            torch_ms = best_time(lambda: theirs(backward), repeats) * 1e3 if torch else float("nan")
+            ours_ms = best_time(lambda fn=ours, b=backward: fn(b), repeats) * 1e3
+            torch_ms = best_time(lambda fn=theirs, b=backward: fn(b), repeats) * 1e3 if torch else float("nan")
             label = "fwd+bwd" if backward else "forward"
             naive_col = f"{naive_ms:9.1f}" if not backward else f"{'—':>9}"
             naive_ratio = f"{naive_ms / ours_ms:10.1f}×" if not backward else f"{'—':>11}"
