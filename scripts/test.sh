@@ -9,6 +9,10 @@ if [ -n "${CI:-}${WITH_TORCH:-}" ]; then
     echo "+ .venv/bin/pip install torch==2.13.0" >&2
     "$VENV/bin/python" -m pip install -q torch==2.13.0
 fi
+# pdflatex compiles the derivations' LaTeX documents in one test (skipped without it, except in CI).
+if [ -n "${CI:-}${WITH_LATEX:-}" ] && ! command -v pdflatex >/dev/null 2>&1; then
+    _apt_install texlive-latex-base
+fi
 if [ -n "${CI:-}" ] && [ -z "${HYPOTHESIS_PROFILE:-}" ]; then
     export HYPOTHESIS_PROFILE=ci
 fi

@@ -1,0 +1,80 @@
+"""The lecture's formulas, derived and proved step by step with SymPy, and checked against the engine.
+
+Each derivation counts something (parameters, windows, inputs seen), writes every step as an equation with
+the sentence that justifies it, and checks each step: ``simplify(lhs − rhs) == 0``, or, where ``floor``
+makes SymPy give up, exactly at every point of a stated bounded grid (a *lemma* says in prose what is
+claimed and is checked against a direct count). Then ``verify()`` compares the result with the engine:
+real layers' parameter counts, real forward passes' shapes, and the engine's own formulas in
+:mod:`tinygrad_cnn.shapes` evaluated on SymPy symbols.
+
+Examples:
+    >>> import derivations
+    >>> derivations.names()  # doctest: +NORMALIZE_WHITESPACE
+    ('dense_parameters', 'locality', 'parameter_sharing', 'conv_output_size', 'conv_arithmetic',
+     'pool_output_size', 'receptive_field')
+    >>> d = derivations.get("dense_parameters")
+    >>> print(d.check())
+    dense_parameters: 7 steps (3 definition, 4 symbolic)
+    >>> print(d.substitute({"n_prev": 1024, "n": 100}).worked()[-1].arithmetic)
+    (P, 100*(1024 + 1), 102500)
+    >>> print(d.verify().comparisons[0])
+    shapes.dense_parameter_count(n_prev, n) equals the result: proved symbolically
+
+Render with :func:`to_text`, :func:`to_markdown`, :func:`to_latex` (a section) or :func:`latex_document`
+(a standalone document, for one derivation or all); in Jupyter a derivation displays itself as LaTeX.
+
+The package
+-----------
+``core.py``      :class:`Var`, :class:`Step`, :class:`Lemma`, :class:`Grid`, :class:`Example`,
+                 :class:`Derivation` (``check``, ``verify``, ``substitute``), :class:`DerivationError`
+``exact.py``     exact evaluation of an expression at integer points (the arithmetic of grid checks)
+``arithmetic.py`` numbers put in: each step shown with the numbers, then evaluated
+``render.py``    text, Markdown, LaTeX and MathJax
+``checks.py``    :class:`~derivations.checks.Report` and helpers for ``verify()``
+``registry.py``  the explicit list of derivations: ``names()``, ``get(name)``, ``all()``
+one module per derivation: ``dense.py``, ``locality.py``, ``sharing.py``, ``conv_output.py``,
+``conv_arithmetic.py``, ``pool_output.py``, ``receptive_field.py``
+
+How to add a derivation
+-----------------------
+1. Write ``derivations/<topic>.py`` (``dense.py`` is the model, about 80 lines):
+
+   * one :class:`Var` per quantity: ``Var.integer("k_h", "height of the kernel")`` (``minimum=0`` for
+     padding, ``latex="n_{l-1}"`` for a nicer symbol, :meth:`Var.ratio` for a ratio);
+   * ``STEPS``, a tuple of :class:`Step` (reason, lhs, rhs). Count with ``sp.Sum(1, (i, 1, n))`` and name
+     the count with ``defines=True``; the next step states its value (``simplify`` checks it, with the
+     definitions put back in). Use ``sp.Subs`` to show a special case and ``evaluate=False`` to keep an
+     expression from collapsing before it is shown;
+   * where ``floor``/``ceiling`` stop SymPy: a :class:`Lemma` (statement in prose, the closed form, a
+     function that counts directly, a :class:`Grid`) used by a step with ``lemma=``, or a step checked
+     with ``grid=Grid({symbol: (low, high)}, where=condition)``. Keep grids to a few thousand points;
+   * ``verify() -> Report``: build real layers or call :mod:`tinygrad_cnn.functional` for many settings
+     and ``report.equal(what, engine_value, derived_value, case)``; evaluate a :mod:`tinygrad_cnn.shapes`
+     function on the symbols and ``report.identity(what, engine_expr, derived_expr)`` (pass ``grid=`` when
+     floor forbids a proof). Evaluate the derived formula with :func:`~derivations.exact.compile_exact`
+     so the engine is compared with the very expression that was proved;
+   * ``DERIVATION = Derivation(name=..., title=..., summary=..., variables=..., steps=STEPS,
+     result=sp.Eq(...), assumptions=(...), lemmas=(...), examples=(Example(text, {name: int}),),
+     verifier=verify)``.
+
+2. Add ``<topic>.DERIVATION`` to ``DERIVATIONS`` in ``registry.py`` (one line; nothing registers itself).
+
+3. ``tests/test_derivations.py`` runs every registered derivation's checks, verifier and renderers; run
+   ``python benchmarks/bench_derivations.py`` to see that the whole registry stays within its 10-second
+   budget.
+
+Write reasons in plain Unicode (``·``, ``×``, ``−``, ``≤``, ``⌊⌋``, subscripts like ``nₗ₋₁``): the LaTeX
+renderer translates these and refuses any other non-ASCII character. Never turn text into expressions
+(``sympify``, ``parse_expr``, ``eval``): numbers come in through :meth:`Derivation.substitute` as ints,
+validated against each variable's domain. The engine never imports this package.
+"""
+
+from .arithmetic import Worked
+from .core import CheckResult, Derivation, DerivationError, Example, Grid, Lemma, Step, Var
+from .registry import all, get, names
+from .render import latex_document, to_latex, to_markdown, to_text
+
+__all__ = [
+    "Derivation", "DerivationError", "CheckResult", "Example", "Grid", "Lemma", "Step", "Var", "Worked",
+    "all", "get", "names", "to_text", "to_markdown", "to_latex", "latex_document",
+]  # fmt: skip

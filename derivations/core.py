@@ -1,0 +1,464 @@
+"""The step-by-step proof: variables, steps, lemmas, grids, and the :class:`Derivation` that checks them.
+
+A derivation is a list of equations, each with the sentence that justifies it, and each **checked**:
+
+* a *definition* (``defines=True``) names a quantity, usually by counting it (a ``Sum`` of ones);
+  later steps may use the name, and are checked with the definition put back in;
+* a *symbolic* step holds when ``simplify(lhs − rhs) == 0``;
+* a *grid* step (``grid=``) holds at every point of a stated bounded grid, evaluated exactly: this is for
+  ``floor`` and ``ceiling``, where SymPy cannot prove the general case;
+* a *lemma* step (``lemma=``) uses a :class:`Lemma`: a claim stated in prose and checked exhaustively on a
+  grid against a direct count (``#{t ≥ 0 : t·s ≤ m}`` by enumeration, say).
+
+:meth:`Derivation.check` runs every check and raises :class:`DerivationError` naming the derivation, the
+step and its reason on the first that fails. :meth:`Derivation.substitute` puts numbers in, so the
+renderers (:mod:`derivations.render`) can show the arithmetic.
+
+Examples:
+    >>> import sympy as sp
+    >>> n = Var.integer("n", "number of units")
+    >>> B = Var.integer("B", "number of biases")
+    >>> i = sp.Symbol("i", integer=True, positive=True)
+    >>> d = Derivation(
+    ...     name="biases", title="One bias per unit", summary="Count the biases.", variables=(n, B),
+    ...     steps=(Step("Unit i = 1…n has one bias.", B.symbol, sp.Sum(1, (i, 1, n.symbol)), defines=True),
+    ...            Step("A sum of n ones is n.", B.symbol, n.symbol)),
+    ...     result=sp.Eq(B.symbol, n.symbol))
+    >>> print(d.check())
+    biases: 2 steps (1 definition, 1 symbolic)
+    >>> d.substitute({"n": 0})
+    Traceback (most recent call last):
+    ...
+    ValueError: biases: n must be a positive integer (n: number of units), got 0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import numbers
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import sympy as sp
+
+from .arithmetic import Worked, arithmetic, evaluate
+from .exact import as_expr, compile_exact
+from .render import to_markdown, to_mathjax, to_text
+
+if TYPE_CHECKING:  # only for annotations: checks.py needs nothing from here at run time but Grid
+    from .checks import Report
+
+__all__ = [
+    "Var", "Grid", "Lemma", "Step", "Example", "Derivation", "DerivationError", "CheckResult", "vanishes",
+]  # fmt: skip
+
+
+class DerivationError(AssertionError):
+    """A step, lemma or result that does not hold; the message names the derivation and the step."""
+
+
+@dataclass(frozen=True)
+class Var:
+    """A quantity of a derivation: a SymPy symbol, what it means, and how to typeset it.
+
+    The domain is stated twice: as SymPy assumptions on the symbol (``positive``/``nonnegative``,
+    ``integer``), which ``simplify`` uses, and as text, which the renderers print.
+    """
+
+    symbol: sp.Symbol
+    meaning: str
+    latex: str | None = None
+
+    @classmethod
+    def integer(cls, name: str, meaning: str, *, minimum: int | None = 1, latex: str | None = None) -> Var:
+        """An integer symbol ``≥ minimum`` (1: positive, 0: non-negative, None: any integer)."""
+        if minimum not in (0, 1, None):
+            raise ValueError(f"Var {name}: SymPy can assume ≥ 0 or ≥ 1 only; state larger bounds in prose")
+        sign = {1: {"positive": True}, 0: {"nonnegative": True}, None: {}}[minimum]
+        return cls(sp.Symbol(name, integer=True, **sign), meaning, latex)
+
+    @classmethod
+    def ratio(cls, name: str, meaning: str, *, latex: str | None = None) -> Var:
+        """A positive real symbol, for ratios of counts."""
+        return cls(sp.Symbol(name, positive=True), meaning, latex)
+
+    @property
+    def name(self) -> str:
+        return self.symbol.name
+
+    @property
+    def minimum(self) -> int | None:
+        """The least int the variable may take (``None``: no bound)."""
+        if self.symbol.is_positive:
+            return 1
+        return 0 if self.symbol.is_nonnegative else None
+
+    @property
+    def domain(self) -> str:
+        """The SymPy assumptions, in words: ``'a positive integer'``."""
+        if not self.symbol.is_integer:
+            return "a positive real number" if self.symbol.is_positive else "a real number"
+        return {1: "a positive integer", 0: "a non-negative integer", None: "an integer"}[self.minimum]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A bounded box of integer points, ``{symbol: (low, high)}`` (both included), cut by ``where``.
+
+    Examples:
+        >>> m, s = sp.symbols("m s", integer=True)
+        >>> g = Grid({m: (0, 3), s: (1, 2)}, where=sp.Ne(m, s))
+        >>> g.size, g.describe()
+        (6, 'm = 0…3, s = 1…2, where m ≠ s (6 points)')
+    """
+
+    ranges: Mapping[sp.Symbol, tuple[int, int]]
+    where: sp.Basic = sp.true
+
+    def __post_init__(self) -> None:
+        for symbol, (low, high) in self.ranges.items():
+            if low > high:
+                raise ValueError(f"Grid: empty range {low}…{high} for {symbol}")
+
+    def points(self) -> Iterator[dict[sp.Symbol, int]]:
+        """Every point of the box at which ``where`` holds, in lexicographic order."""
+        symbols = list(self.ranges)
+        keep = compile_exact(self.where)
+        for values in itertools.product(*(range(low, high + 1) for low, high in self.ranges.values())):
+            point = dict(zip(symbols, values))
+            if keep(point):
+                yield point
+
+    @cached_property
+    def size(self) -> int:
+        return sum(1 for _ in self.points())
+
+    def describe(self, symbol_text: Callable[[sp.Symbol], str] = str) -> str:
+        box = ", ".join(f"{symbol_text(s)} = {low}…{high}" for s, (low, high) in self.ranges.items())
+        where = "" if self.where is sp.true else f", where {_relation_text(self.where)}"
+        return f"{box}{where} ({self.size} points)"
+
+
+@dataclass(frozen=True)
+class Lemma:
+    """A claim SymPy cannot prove (it involves ``floor``), stated in prose and checked exhaustively.
+
+    ``count`` computes the left-hand side directly (by enumeration), called with the grid point as keyword
+    arguments named after the symbols; ``rhs`` is the closed form. :meth:`check` compares them at every
+    point of ``grid``.
+    """
+
+    name: str
+    statement: str
+    rhs: sp.Expr
+    count: Callable[..., int]
+    grid: Grid
+    why: str = "SymPy cannot simplify floor and ceiling of symbolic quotients."
+
+    def check(self, derivation: str = "") -> int:
+        """Compare ``count`` with ``rhs`` at every grid point; return how many points were checked."""
+        closed_form = compile_exact(self.rhs)
+        cases = 0
+        for point in self.grid.points():
+            try:
+                direct, formula = self.count(**{s.name: v for s, v in point.items()}), closed_form(point)
+            except KeyError as error:
+                raise DerivationError(f"{derivation}, lemma '{self.name}': the grid does not fit: {error}") from None
+            if direct != formula:
+                raise DerivationError(
+                    f"{derivation}, lemma '{self.name}' ({self.statement}): fails at {_point_text(point)}: "
+                    f"counting gives {direct}, the formula {self.rhs} gives {formula}"
+                )
+            cases += 1
+        return cases
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a derivation: a sentence of reasoning and the equation ``lhs = rhs`` it justifies.
+
+    Exactly one way of checking applies: ``defines`` (``lhs`` is a new symbol, named by ``rhs``),
+    ``lemma`` (``rhs`` is the lemma's closed form, with the lemma's symbols replaced as ``instance`` says;
+    the step may also define ``lhs``), ``grid`` (exhaustive check, for floor), or, by default, symbolic:
+    ``simplify(lhs − rhs) == 0``. ``note`` adds to the rendered tag (e.g. "conclusion by induction").
+    """
+
+    reason: str
+    lhs: sp.Expr
+    rhs: sp.Expr
+    defines: bool = False
+    grid: Grid | None = None
+    lemma: Lemma | None = None
+    instance: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lhs", as_expr(self.lhs))  # allow plain ints such as 0
+        object.__setattr__(self, "rhs", as_expr(self.rhs))
+        if self.grid is not None and (self.lemma is not None or self.defines):
+            raise ValueError(f"Step {self.reason!r}: a grid step neither defines nor uses a lemma")
+        if self.defines and not isinstance(self.lhs, sp.Symbol):
+            raise ValueError(f"Step {self.reason!r}: only a symbol can be defined, got {self.lhs}")
+        if self.instance and self.lemma is None:
+            raise ValueError(f"Step {self.reason!r}: instance= says how a lemma is applied; give lemma= too")
+
+    @property
+    def method(self) -> str:
+        """How the step is checked: ``'definition'``, ``'lemma'``, ``'grid'`` or ``'symbolic'``."""
+        if self.lemma is not None:
+            return "lemma"
+        if self.defines:
+            return "definition"
+        return "grid" if self.grid is not None else "symbolic"
+
+
+@dataclass(frozen=True)
+class Example:
+    """Numbers to put into the result (or into ``equation``, one of the steps' equations), with a
+    sentence saying where they come from."""
+
+    text: str
+    values: Mapping[str, int]
+    equation: sp.Eq | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What :meth:`Derivation.check` did: how many steps of each kind, and how many grid points."""
+
+    name: str
+    methods: Mapping[str, int]
+    grid_points: int
+
+    def __str__(self) -> str:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in self.methods.items())
+        points = f"; {self.grid_points} grid points checked exactly" if self.grid_points else ""
+        return f"{self.name}: {sum(self.methods.values())} steps ({kinds}){points}"
+
+
+@dataclass(frozen=True, eq=False)
+class Derivation:
+    """A result derived step by step, checked step by step, and verified against the engine.
+
+    Attributes:
+        name: the registry key, e.g. ``"dense_parameters"``.
+        title: a heading for people.
+        summary: a paragraph saying what is derived and how.
+        variables: every symbol that appears, with its meaning and domain (:class:`Var`).
+        steps: the ordered :class:`Step` s.
+        result: the equation derived (an ``Eq``); it must follow from the definitions symbolically, or
+            repeat the last step (which may be a grid step).
+        assumptions: conditions in prose beyond the variables' domains (``k odd``, ``g divides C_in``).
+        lemmas: the :class:`Lemma` s the steps use.
+        examples: numbers worth putting into the result (the lecture's).
+        verifier: a function returning a :class:`~derivations.checks.Report`, comparing the result with
+            the engine's layers and its :mod:`tinygrad_cnn.shapes` formulas.
+        values: numbers put in by :meth:`substitute` (symbol name → int); empty for the symbolic form.
+    """
+
+    name: str
+    title: str
+    summary: str
+    variables: tuple[Var, ...]
+    steps: tuple[Step, ...]
+    result: sp.Eq
+    assumptions: tuple[str, ...] = ()
+    lemmas: tuple[Lemma, ...] = ()
+    examples: tuple[Example, ...] = ()
+    verifier: Callable[[], Report] | None = None
+    values: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for number, step in enumerate(self.steps, 1):
+            if step.lemma is not None and step.lemma not in self.lemmas:
+                raise ValueError(f"{self.name}, step {number}: its lemma '{step.lemma.name}' is not in lemmas")
+
+    # -- the symbols -------------------------------------------------------------------------------------
+    @property
+    def defined(self) -> tuple[sp.Symbol, ...]:
+        """The symbols some step defines (these cannot be substituted: they follow from the others)."""
+        return tuple(step.lhs for step in self.steps if step.defines)
+
+    @property
+    def inputs(self) -> dict[str, Var]:
+        """The variables numbers can be put in for, by name."""
+        defined = set(self.defined)
+        return {v.name: v for v in self.variables if v.symbol not in defined}
+
+    def latex_names(self) -> dict[sp.Symbol, str]:
+        """``symbol -> LaTeX`` for the variables with a LaTeX spelling (for ``sympy.latex(symbol_names=)``)."""
+        return {v.symbol: v.latex for v in self.variables if v.latex}
+
+    # -- checking ----------------------------------------------------------------------------------------
+    def check(self) -> CheckResult:
+        """Check every lemma, every step and the result; raise :class:`DerivationError` at the first failure."""
+        methods: Counter[str] = Counter()
+        points = sum(lemma.check(self.name) for lemma in self.lemmas)
+        definitions: dict[sp.Symbol, sp.Expr] = {}
+        for number, step in enumerate(self.steps, 1):
+            lhs, rhs = step.lhs.xreplace(definitions), step.rhs.xreplace(definitions)
+            if step.method == "grid":
+                points += self._check_on_grid(number, step.reason, lhs, rhs, step.grid)
+            elif step.method == "lemma":
+                claimed = step.lemma.rhs.xreplace(step.instance)
+                if not vanishes(step.rhs, claimed):
+                    self._fail(number, step.reason, step.rhs, claimed, f"is not lemma '{step.lemma.name}'")
+            elif step.method == "symbolic" and not vanishes(lhs, rhs):
+                self._fail(number, step.reason, lhs, rhs, "simplify(lhs − rhs) ≠ 0")
+            if step.defines:
+                if step.lhs in definitions:
+                    self._fail(number, step.reason, step.lhs, step.rhs, f"{step.lhs} is already defined")
+                definitions[step.lhs] = rhs
+            methods[step.method] += 1
+        self._check_result(definitions)
+        for line in self.example_lines():
+            if not line.arithmetic:
+                self._fail(None, f"example: {line.reason}", *line.chain, "uses none of the example's values")
+        return CheckResult(self.name, dict(methods), points)
+
+    def _check_result(self, definitions: dict[sp.Symbol, sp.Expr]) -> None:
+        lhs, rhs = self.result.lhs.xreplace(definitions), self.result.rhs.xreplace(definitions)
+        if vanishes(lhs, rhs):
+            return
+        last = self.steps[-1] if self.steps else None
+        if last is not None and last.method == "grid" and (last.lhs, last.rhs) == (self.result.lhs, self.result.rhs):
+            return  # the result is the last step, checked on its grid
+        self._fail(None, "the result follows from the steps", lhs, rhs, "simplify(lhs − rhs) ≠ 0")
+
+    def _check_on_grid(self, number: int, reason: str, lhs: sp.Expr, rhs: sp.Expr, grid: Grid) -> int:
+        try:
+            left, right = compile_exact(lhs.doit()), compile_exact(rhs.doit())
+        except (TypeError, KeyError) as error:
+            self._fail(number, reason, lhs, rhs, f"cannot be evaluated on the grid: {error}")
+        cases = 0
+        for point in grid.points():
+            try:
+                a, b = left(point), right(point)
+            except KeyError as error:
+                self._fail(number, reason, lhs, rhs, f"the grid does not cover every symbol: {error}")
+            if a != b:
+                self._fail(number, reason, lhs, rhs, f"fails at {_point_text(point)}: lhs = {a}, rhs = {b}")
+            cases += 1
+        return cases
+
+    def _fail(self, number: int | None, reason: str, lhs: Any, rhs: Any, problem: str) -> NoReturn:
+        where = f"step {number}" if number is not None else "result"
+        raise DerivationError(f"{self.name}, {where} ('{reason}'): {problem}\n    lhs: {lhs}\n    rhs: {rhs}")
+
+    def verify(self) -> Report:
+        """Compare the result with the engine (layers, forward passes, :mod:`tinygrad_cnn.shapes`)."""
+        if self.verifier is None:
+            raise DerivationError(f"{self.name}: no verifier ties this derivation to the engine")
+        return self.verifier()
+
+    # -- numbers -----------------------------------------------------------------------------------------
+    def substitute(self, values: Mapping[str, int]) -> Derivation:
+        """The same derivation with numbers put in (``{"n_prev": 1024, "n": 100}``): renderings then show
+        each step's arithmetic. Keys are variable names; values must be ints in the variable's domain."""
+        return dataclasses.replace(self, values={**self.values, **self._validated(values)})
+
+    def _validated(self, values: Mapping[str, int]) -> dict[str, int]:
+        inputs = self.inputs
+        for name, value in values.items():
+            if name not in inputs:
+                defined = " (it is defined by a step)" if name in {s.name for s in self.defined} else ""
+                raise ValueError(f"{self.name}: unknown variable {name!r}{defined}; known: {', '.join(inputs)}")
+            var = inputs[name]
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+                raise ValueError(f"{self.name}: {name} must be an int, got {value!r} ({type(value).__name__})")
+            if var.minimum is not None and value < var.minimum:
+                raise ValueError(f"{self.name}: {name} must be {var.domain} ({name}: {var.meaning}), got {value}")
+        return {name: int(value) for name, value in values.items()}
+
+    def worked(self) -> list[Worked]:
+        """The steps and then the result, each with its arithmetic when numbers are substituted."""
+        known = {self.inputs[name].symbol: value for name, value in self.values.items()}
+        definitions: dict[sp.Symbol, sp.Expr] = {}
+        lines = []
+        for number, step in enumerate(self.steps, 1):
+            lines.append(Worked(number, step.reason, step.method, self._note(step), (step.lhs, step.rhs),
+                                arithmetic(step.lhs, step.rhs, known)))  # fmt: skip
+            if step.defines:
+                definitions[step.lhs] = step.rhs.xreplace(definitions)
+                value = evaluate(definitions[step.lhs], known)
+                if value.is_Integer and self.values:
+                    known[step.lhs] = int(value)
+        chain = arithmetic(self.result.lhs, self.result.rhs, known)
+        lines.append(Worked(None, "", "result", "", (self.result.lhs, self.result.rhs), chain))
+        return lines
+
+    def example_lines(self) -> list[Worked]:
+        """Each example's numbers put into the result, with the arithmetic."""
+        lines = []
+        for example in self.examples:
+            known = {self.inputs[n].symbol: v for n, v in self._validated(example.values).items()}
+            equation = example.equation if example.equation is not None else self.result
+            chain = arithmetic(equation.lhs, equation.rhs, known)
+            lines.append(Worked(None, example.text, "example", "", (equation.lhs, equation.rhs), chain))
+        return lines
+
+    def _note(self, step: Step) -> str:
+        extra = f"; {step.note}" if step.note else ""
+        if step.method == "grid":
+            return f"checked exactly at every point of the grid {step.grid.describe()}{extra}"
+        if step.method == "lemma":
+            number = self.lemmas.index(step.lemma) + 1
+            at = ", ".join(f"{s} = {_plain(e)}" for s, e in step.instance.items())
+            at = f" with {at}" if at else ""
+            return f"by Lemma {number} ({step.lemma.name}){at}, checked on {step.lemma.grid.size} points{extra}"
+        return {"definition": "definition", "symbolic": "simplify(lhs − rhs) = 0"}[step.method] + extra
+
+    # -- Jupyter -----------------------------------------------------------------------------------------
+    def _repr_latex_(self) -> str:
+        return to_mathjax(self)
+
+    def _repr_markdown_(self) -> str:
+        return to_markdown(self)
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+    def __repr__(self) -> str:
+        numbers_in = f", values={dict(self.values)}" if self.values else ""
+        return f"<Derivation {self.name}: {len(self.steps)} steps{numbers_in}>"
+
+
+def vanishes(lhs: sp.Expr, rhs: sp.Expr) -> bool:
+    """``simplify(lhs − rhs) == 0``, trying also with sums evaluated (``doit``) and with each side
+    simplified on its own first (which merges ``Π_{i<L} · Π_{i=L}`` into ``Π_{i≤L}``).
+
+    Expanding ``(lhs − rhs).doit()`` is tried first: when that is already 0, so is ``simplify``, sooner.
+    """
+    difference = (lhs - rhs).doit()
+    if difference == 0 or sp.expand(difference) == 0:
+        return True
+    if sp.simplify(lhs - rhs) == 0:
+        return True
+    if sp.simplify((lhs - rhs).doit()) == 0:
+        return True
+    return sp.simplify(sp.simplify(lhs) - sp.simplify(rhs)) == 0
+
+
+def _point_text(point: Mapping[sp.Symbol, int]) -> str:
+    return ", ".join(f"{s} = {v}" for s, v in point.items())
+
+
+_RELATION_WORDS = {sp.Eq: "=", sp.Ne: "≠", sp.Lt: "<", sp.Le: "≤", sp.Gt: ">", sp.Ge: "≥"}
+
+
+def _relation_text(condition: sp.Basic) -> str:
+    """``m ≥ 0 and s ≠ 1``: a grid's condition in words, for the renderers."""
+    if isinstance(condition, sp.And):
+        return " and ".join(_relation_text(c) for c in condition.args)
+    for kind, word in _RELATION_WORDS.items():
+        if isinstance(condition, kind):
+            return f"{_plain(condition.lhs)} {word} {_plain(condition.rhs)}"
+    return _plain(condition)
+
+
+def _plain(expr: sp.Basic) -> str:
+    return str(expr).replace("**", "^").replace("*", "·")

@@ -1,0 +1,308 @@
+"""Show a derivation to people: plain text, Markdown with ``$$`` math, LaTeX, and MathJax for Jupyter.
+
+Every renderer prints the same things in the same order: the title and summary, the variables with their
+domains, the assumptions, the lemmas with the grid each was checked on, the numbered steps (the reason,
+how it was checked, the equation and, after :meth:`~derivations.core.Derivation.substitute`, the
+arithmetic), the result, and the worked examples. Reasons are written in plain Unicode; the LaTeX
+renderer translates the few mathematical characters they use and refuses any other non-ASCII one, so the
+document always compiles with a plain ``pdflatex``.
+
+Examples:
+    >>> from derivations import get
+    >>> lines = to_text(get("dense_parameters").substitute({"n_prev": 1024, "n": 100}), pretty=False).splitlines()
+    >>> print(lines[lines.index("Result:") + 2])
+        P = 100*(1024 + 1) = 102500
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import sympy as sp
+from sympy.printing.pretty.pretty import PrettyPrinter
+from sympy.printing.pretty.stringpict import stringPict
+
+if TYPE_CHECKING:  # the renderers only read a derivation's attributes; core imports this module
+    from .arithmetic import Worked
+    from .core import Derivation, Grid
+
+__all__ = ["to_text", "to_markdown", "to_latex", "latex_document", "to_mathjax"]
+
+WIDTH = 100
+_METHOD_TAGS = {"definition": "definition", "symbolic": "symbolic", "grid": "grid", "lemma": "lemma"}
+
+
+# -- plain text --------------------------------------------------------------------------------------------
+def to_text(d: Derivation, *, pretty: bool = True) -> str:
+    """Plain text: numbered steps, each its reason, how it is checked, then the equation
+    (``sympy.pretty``, or ``str`` with ``pretty=False``)."""
+    out = [f"{d.title}  [{d.name}]", "=" * len(d.title), *_wrap(d.summary, ""), "", "Variables:"]
+    out += [f"  {v.name}: {v.meaning}; {v.domain}" for v in d.variables]
+    if d.assumptions:
+        out += ["Assumptions:", *(line for a in d.assumptions for line in _wrap(a, "  - ", "    "))]
+    for number, lemma in enumerate(d.lemmas, 1):
+        out += _wrap(f"Lemma {number} ({lemma.name}). {lemma.statement}", "", "    ")
+        out += _wrap(f"Checked by counting at every point of {lemma.grid.describe()}. {lemma.why}", "    ", "    ")
+    if d.values:
+        out.append("With " + ", ".join(f"{k} = {v}" for k, v in d.values.items()) + ":")
+    out += ["", "Steps:"]
+    for line in d.worked():
+        out += _text_line(line, pretty)
+    examples = d.example_lines()
+    if examples:
+        out += ["", "Examples:"]
+        for line in examples:
+            out += _text_line(line, pretty)
+    return "\n".join(out)
+
+
+def _text_line(line: Worked, pretty: bool) -> list[str]:
+    if line.method == "result":
+        head = ["Result:"]
+    elif line.method == "example":
+        head = _wrap(line.reason, "  ", "  ")
+    else:
+        head = _wrap(f"{line.number}. {line.reason} [{line.note}]", "  ", "     ")
+    body = [_text_chain(line.chain, pretty)] if line.method != "example" else []
+    if line.arithmetic:
+        body.append(_text_chain(line.arithmetic, pretty))
+    return head + [textwrap.indent(b, "    ") for b in body]
+
+
+class _Pretty(PrettyPrinter):
+    """SymPy's pretty printer, drawing ``Min``/``Max`` as ``min(…)``/``max(…)`` (SymPy prints them as str)."""
+
+    def _print_Min(self, expr: sp.Min) -> Any:
+        return self._helper_print_function(expr.func, expr.args, func_name="min")
+
+    def _print_Max(self, expr: sp.Max) -> Any:
+        return self._helper_print_function(expr.func, expr.args, func_name="max")
+
+
+def _text_chain(chain: tuple[sp.Expr, ...], pretty: bool) -> str:
+    if not pretty:
+        return " = ".join(str(e) for e in chain)
+    printer = _Pretty({"use_unicode": True, "wrap_line": False})
+    parts: list[Any] = []
+    for expr in chain:
+        parts += [" = ", printer._print(expr)] if parts else [printer._print(expr)]
+    picture = stringPict(*stringPict.next(*parts))
+    return picture.render(wrap_line=False, num_columns=None).rstrip()
+
+
+def _wrap(text: str, first: str, rest: str | None = None) -> list[str]:
+    if not text:
+        return []
+    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=first if rest is None else rest)
+
+
+# -- Markdown ----------------------------------------------------------------------------------------------
+def to_markdown(d: Derivation) -> str:
+    """Markdown with ``$$ … $$`` display math (``sympy.latex``), as Jupyter and GitHub render it."""
+    math = _latex_printer(d)
+    out = [f"### {_md(d.title)} (`{d.name}`)", "", _md(d.summary), "", "**Variables.**", ""]
+    out += [f"- ${math(v.symbol)}$ (`{v.name}`): {_md(v.meaning)}; {v.domain}" for v in d.variables]
+    if d.assumptions:
+        out += ["", "**Assumptions.**", "", *(f"- {_md(a)}" for a in d.assumptions)]
+    for number, lemma in enumerate(d.lemmas, 1):
+        checked = f"Checked by counting at every point of {lemma.grid.describe()}. {lemma.why}"
+        out += ["", f"**Lemma {number}** ({_md(lemma.name)}). {_md(lemma.statement)} *{_md(checked)}*"]
+    if d.values:
+        out += ["", "With " + ", ".join(f"${math(d.inputs[k].symbol)} = {v}$" for k, v in d.values.items()) + "."]
+    out.append("")
+    for line in d.worked():
+        if line.method == "result":
+            out += ["**Result.**", ""]
+        else:
+            out += [f"{line.number}. {_md(line.reason)} *({_md(line.note)})*", ""]
+        indent = "" if line.method == "result" else "   "
+        out += [f"{indent}$${_latex_chain(line.chain, math)}$$", ""]
+        if line.arithmetic:
+            out += [f"{indent}$${_latex_chain(line.arithmetic, math)}$$", ""]
+    for line in d.example_lines():
+        out += [f"**Example.** {_md(line.reason)}", "", f"$${_latex_chain(line.arithmetic, math)}$$", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _md(text: str) -> str:
+    """Escape a reason for Markdown; subscripted names such as ``k_h`` or ``r_{l−1}`` become inline math."""
+    parts = []
+    for plain, name, subscript in _split_subscripts(text):
+        parts.append(plain.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_"))
+        if name:
+            parts.append(f"${_math(name)}_{{{_math(subscript)}}}$")
+    return "".join(parts)
+
+
+# -- LaTeX -------------------------------------------------------------------------------------------------
+def to_latex(d: Derivation) -> str:
+    """One derivation as a LaTeX section (for :func:`latex_document`): reasons as text, one ``equation*``
+    per step, the arithmetic in ``align*``."""
+    math = _latex_printer(d)
+    out = [rf"\section*{{{_tex(d.title)}}}", rf"\label{{{d.name}}}", _tex(d.summary), "",
+           r"\paragraph{Variables.}", r"\begin{itemize}"]  # fmt: skip
+    out += [rf"\item ${math(v.symbol)}$: {_tex(v.meaning)}; {v.domain}." for v in d.variables]
+    out.append(r"\end{itemize}")
+    if d.assumptions:
+        out += [r"\paragraph{Assumptions.}", r"\begin{itemize}", *(rf"\item {_tex(a)}" for a in d.assumptions),
+                r"\end{itemize}"]  # fmt: skip
+    for number, lemma in enumerate(d.lemmas, 1):
+        out += [rf"\paragraph{{Lemma {number} ({_tex(lemma.name)}).}} {_tex(lemma.statement)}",
+                rf"\emph{{Checked by counting at every point of {_grid_latex(lemma.grid, math)}. "
+                rf"{_tex(lemma.why)}}}", ""]  # fmt: skip
+    if d.values:
+        values = ", ".join(f"${math(d.inputs[k].symbol)} = {v}$" for k, v in d.values.items())
+        out += [rf"\paragraph{{With {values}.}}", ""]
+    for line in d.worked():
+        if line.method == "result":
+            out.append(r"\paragraph{Result.}")
+        else:
+            out.append(rf"\paragraph{{Step {line.number}.}} {_tex(line.reason)} ({_note_latex(line, d, math)})")
+        out += [r"\begin{equation*}", _latex_chain(line.chain, math), r"\end{equation*}"]
+        out += _align(line.arithmetic, math)
+    for line in d.example_lines():
+        out += [rf"\paragraph{{Example.}} {_tex(line.reason)}", *_align(line.arithmetic, math)]
+    return "\n".join(out) + "\n"
+
+
+def latex_document(derivations: Derivation | Iterable[Derivation], title: str = "Derivations") -> str:
+    """A standalone document (``article`` + ``amsmath``) for one derivation or several; compiles with
+    ``pdflatex`` as it is."""
+    items = [derivations] if hasattr(derivations, "worked") else list(derivations)
+    head = [r"\documentclass{article}", r"\usepackage{amsmath}", r"\usepackage{amssymb}",
+            r"\usepackage[margin=2cm]{geometry}", rf"\title{{{_tex(title)}}}", r"\date{}",
+            r"\begin{document}", r"\maketitle"]  # fmt: skip
+    return "\n".join(head) + "\n\n" + "\n".join(to_latex(d) for d in items) + "\n\\end{document}\n"
+
+
+def _align(chain: tuple[sp.Expr, ...], math: Any) -> list[str]:
+    if not chain:
+        return []
+    rows = [f"{math(chain[0])} &= {math(chain[1])}", *(f"&= {math(e)}" for e in chain[2:])]
+    return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+
+
+def _note_latex(line: Worked, d: Derivation, math: Any) -> str:
+    if line.method == "grid":
+        step = d.steps[line.number - 1]
+        return rf"checked exactly at every point of {_grid_latex(step.grid, math)}"
+    return _tex(line.note)
+
+
+def _grid_latex(grid: Grid, math: Any) -> str:
+    box = ", ".join(rf"${math(s)} = {low}, \dots, {high}$" for s, (low, high) in grid.ranges.items())
+    where = "" if grid.where is sp.true else rf", where ${math(grid.where)}$"
+    return f"{box}{where} ({grid.size} points)"
+
+
+# -- MathJax, for Jupyter's _repr_latex_ ------------------------------------------------------------------
+def to_mathjax(d: Derivation) -> str:
+    """The derivation as one display-math block (``aligned``), which Jupyter renders through MathJax."""
+    math = _latex_printer(d)
+    rows = [rf"&\textbf{{{_mathjax_text(d.title)}}}"]
+    if d.values:
+        rows.append(r"&\text{With } " + ", ".join(f"{math(d.inputs[k].symbol)} = {v}" for k, v in d.values.items()))
+    for line in d.worked():
+        label = "Result" if line.method == "result" else f"{line.number}. {line.reason}"
+        note = "" if line.method == "result" else f" ({line.note})"
+        rows += [rf"&\text{{{_mathjax_text(label + note)}}}", rf"&\qquad {_latex_chain(line.chain, math)}"]
+        if line.arithmetic:
+            rows.append(rf"&\qquad {_latex_chain(line.arithmetic, math)}")
+    return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"
+
+
+def _mathjax_text(text: str) -> str:
+    return text.replace("\\", "/").replace("{", r"\{").replace("}", r"\}").replace("$", "").replace("&", "and")
+
+
+# -- shared ------------------------------------------------------------------------------------------------
+def _latex_printer(d: Derivation) -> Any:
+    names = d.latex_names()
+
+    def math(expr: sp.Basic) -> str:
+        return sp.latex(expr, symbol_names=names, mul_symbol="dot")
+
+    return math
+
+
+def _latex_chain(chain: tuple[sp.Expr, ...], math: Any) -> str:
+    return " = ".join(math(e) for e in chain)
+
+
+# Characters the reasons may use, and their LaTeX; any other non-ASCII character is an error.
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                "<": r"\ensuremath{<}", ">": r"\ensuremath{>}", "|": r"\ensuremath{|}"}  # fmt: skip
+_TEX_UNICODE = {
+    "·": r"\cdot", "×": r"\times", "−": "-", "≤": r"\le", "≥": r"\ge", "≠": r"\ne", "≈": r"\approx",
+    "⌊": r"\lfloor", "⌋": r"\rfloor", "⌈": r"\lceil", "⌉": r"\rceil", "Σ": r"\Sigma", "Π": r"\Pi",
+    "∑": r"\sum", "∏": r"\prod", "…": r"\dots", "→": r"\to", "⇒": r"\Rightarrow", "∈": r"\in",
+    "⟺": r"\iff", "⇔": r"\Leftrightarrow", "⟹": r"\implies", "≡": r"\equiv", "±": r"\pm", "∀": r"\forall",
+    "∃": r"\exists", "⊆": r"\subseteq", "∉": r"\notin", "⊂": r"\subset", "∪": r"\cup", "∩": r"\cap",
+    "∣": r"\mid", "ℓ": r"\ell", "′": "'",
+    "α": r"\alpha", "β": r"\beta", "δ": r"\delta", "∂": r"\partial", "∞": r"\infty", "√": r"\surd",
+}  # fmt: skip
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ", "0123456789+-=()aeoxhklmnpstijruv"))
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿⁱᵀ", "0123456789+-()niT"))
+_TEX_TEXT = {"–": "--", "—": "---", "“": "``", "”": "''", "‘": "`", "’": "'", "\u00a0": "~"}
+
+
+_SUBSCRIPTED = re.compile(r"(?<![\\\w])([A-Za-zΣΠ])_(\{[^{}]*\}|[A-Za-z0-9]+)")
+
+
+def _split_subscripts(text: str) -> list[tuple[str, str, str]]:
+    """``"see k_h and r_{l−1}."`` -> ``[("see ", "k", "h"), (" and ", "r", "l−1"), (".", "", "")]``."""
+    parts, start = [], 0
+    for match in _SUBSCRIPTED.finditer(text):
+        parts.append((text[start : match.start()], match.group(1), match.group(2).strip("{}")))
+        start = match.end()
+    return [*parts, (text[start:], "", "")]
+
+
+def _math(text: str) -> str:
+    """A short piece of reason (a subscript) as LaTeX math: ``l−1`` -> ``l-1``."""
+    return "".join(_TEX_UNICODE[c] + " " if c in _TEX_UNICODE and c != "−" else "-" if c == "−" else c for c in text)
+
+
+def _tex(text: str) -> str:
+    """Escape a reason for LaTeX text mode: a subscripted name ``k_h``, ``r_{l−1}`` becomes math,
+    mathematical Unicode becomes ``\\ensuremath{…}``, a run of Unicode subscripts ``nₗ₋₁`` becomes
+    ``n\\ensuremath{_{l-1}}``; other non-ASCII is an error."""
+    parts = []
+    for plain, name, subscript in _split_subscripts(text):
+        parts.append(_tex_plain(plain))
+        if name:
+            parts.append(rf"\ensuremath{{{_math(name)}_{{{_math(subscript)}}}}}")
+    return "".join(parts)
+
+
+def _tex_plain(text: str) -> str:
+    out, index = [], 0
+    while index < len(text):
+        char = text[index]
+        for table, mark in ((_SUBSCRIPTS, "_"), (_SUPERSCRIPTS, "^")):
+            run = ""
+            while index < len(text) and text[index] in table:
+                run, index = run + table[text[index]], index + 1
+            if run:
+                out.append(rf"\ensuremath{{{mark}{{{run}}}}}")
+                break
+        else:
+            out.append(_tex_char(char, text))
+            index += 1
+    return "".join(out)
+
+
+def _tex_char(char: str, text: str) -> str:
+    if char in _TEX_SPECIAL:
+        return _TEX_SPECIAL[char]
+    if char in _TEX_UNICODE:
+        return rf"\ensuremath{{{_TEX_UNICODE[char]}}}"
+    if char in _TEX_TEXT:
+        return _TEX_TEXT[char]
+    if ord(char) > 127:
+        raise ValueError(f"render: no LaTeX for the character {char!r} (U+{ord(char):04X}) in {text!r}")
+    return char
