@@ -7,7 +7,7 @@ walk; convolution is built on the tensor engine as windows (locality) × one sha
 
 from . import functional, lr_scheduler, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad
-from .gradcheck import GradcheckError, gradcheck
+from .gradient_check import GradcheckError, gradcheck
 from .rng import manual_seed
 from .serialization import load, load_metadata, save
 from .tensor import (

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import functional as F
-from .gradcheck import gradcheck
+from .gradient_check import gradcheck
 from .reference import conv2d_reference
 from .shapes import conv_output_size, conv_parameter_count, dense_parameter_count
 from .tensor import Tensor
