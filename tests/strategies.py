@@ -154,6 +154,13 @@ def seeded_array(seed: int, shape: tuple[int, ...]) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal(shape)
 
 
+def seeded_distinct_array(seed: int, shape: tuple[int, ...], spacing: float = 0.1) -> np.ndarray:
+    """A random permutation of evenly spaced float64 numbers (``spacing`` apart, none 0): no ties, so max
+    pooling has one maximum per window and a finite-difference step never crosses a kink."""
+    size = math.prod(shape)
+    return (np.random.default_rng(seed).permutation(size) - size / 2 + 0.5).reshape(shape) * spacing
+
+
 def _per_axis(draw: st.DrawFn, dims: int, low: int, high: int) -> tuple[int, ...]:
     return tuple(draw(st.integers(low, high)) for _ in range(dims))
 
@@ -163,10 +170,10 @@ def _int_or_tuple(draw: st.DrawFn, values: tuple[int, ...]) -> int | tuple[int, 
     return values[0] if len(set(values)) == 1 and draw(st.booleans()) else values
 
 
-def _smallest_side(fits, low: int = 1) -> int:
-    """The smallest side ``n >= low`` for which ``fits(n)`` (monotone in ``n``)."""
+def _smallest_side(output_size, *geometry, low: int = 1) -> int:
+    """The smallest side ``n >= low`` with ``output_size(n, *geometry) >= 1`` (a formula of ``shapes``)."""
     n = low
-    while not fits(n):
+    while output_size(n, *geometry) < 1:
         n += 1
     return n
 
@@ -208,8 +215,12 @@ def conv_geometries(
     mode = draw(st.sampled_from(modes))
     spatial = []
     for k, s, d, (before, after) in zip(kernel, stride, dilation, pads):
-        need = max(before, after) + (1 if mode == "reflect" else 0) if mode in ("reflect", "circular") else 1
-        low = _smallest_side(lambda n: conv_output_size(n + before + after, k, s, 0, d) >= 1, max(need, 1))
+        padded = _smallest_side(conv_output_size, k, s, 0, d)  # the padded side that fits one window
+        low = max(1, padded - before - after)
+        if mode == "reflect":  # PyTorch: each reflect pad < the side; each circular pad <= the side
+            low = max(low, before + 1, after + 1)
+        elif mode == "circular":
+            low = max(low, before, after)
         spatial.append(draw(st.integers(low, max(low, min(low + max_extra, MAX_CONV_SIDE[dims])))))
     kwargs = {
         "stride": _int_or_tuple(draw, stride),
@@ -240,7 +251,7 @@ def conv_transpose_geometries(draw: st.DrawFn, dims: int | None = None, max_grou
     output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
     spatial = []
     for k, s, d, p, q in zip(kernel, stride, dilation, padding, output_padding):
-        low = _smallest_side(lambda n: conv_transpose_output_size(n, k, s, p, q, d) >= 1)  # noqa: B023
+        low = _smallest_side(conv_transpose_output_size, k, s, p, q, d)
         spatial.append(draw(st.integers(low, low + 2)))
     kwargs = {
         "stride": _int_or_tuple(draw, stride),
@@ -274,7 +285,7 @@ def pool_geometries(draw: st.DrawFn, kind: str, dims: int | None = None, max_ker
     spatial = []
     for i, (k, p, d) in enumerate(zip(kernel, padding, dilation)):
         s = k if stride is None else stride[i]
-        low = _smallest_side(lambda n: pool_output_size(n, k, s, p, d, ceil_mode) >= 1)  # noqa: B023
+        low = _smallest_side(pool_output_size, k, s, p, d, ceil_mode)
         spatial.append(draw(st.integers(low, max(low, min(low + 4, MAX_CONV_SIDE[dims] + 1)))))
     kwargs = {
         "kernel_size": _int_or_tuple(draw, kernel),
@@ -303,7 +314,7 @@ def unfold_geometries(draw: st.DrawFn, dims: int = 2) -> dict:
     padding, stride = _per_axis(draw, dims, 0, 2), _per_axis(draw, dims, 1, 3)
     spatial = []
     for k, d, p, s in zip(kernel, dilation, padding, stride):
-        low = _smallest_side(lambda n: conv_output_size(n, k, s, p, d) >= 1)  # noqa: B023
+        low = _smallest_side(conv_output_size, k, s, p, d)
         spatial.append(draw(st.integers(low, max(low, min(low + 3, MAX_CONV_SIDE[dims])))))
     kwargs = {
         "kernel_size": _int_or_tuple(draw, kernel),

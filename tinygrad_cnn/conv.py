@@ -56,12 +56,14 @@ def conv(
     An unbatched input ``(C_in, *spatial)`` gives an unbatched output.
     """
     dims = weight.ndim - 2
-    kernel = tuple(weight.shape[2:])
-    stride, dilation = _ints(stride, dims, "stride", 1, layer), _ints(dilation, dims, "dilation", 1, layer)
-    pads = _conv_padding(padding, kernel, stride, dilation, layer or f"conv{dims}d")
-    name = layer or _describe(f"conv{dims}d", kernel, stride, pads, dilation)
+    op = layer or f"conv{dims}d"
+    kernel = _ints(tuple(weight.shape[2:]), dims, "kernel_size", 1, op)
+    stride, dilation = _ints(stride, dims, "stride", 1, op), _ints(dilation, dims, "dilation", 1, op)
+    pads = _conv_padding(padding, kernel, stride, dilation, op)
+    name = layer or _describe(op, kernel, stride, pads, dilation)
     x, unbatched = _batched(x, dims, name)
     _check_conv_channels(x, weight, groups, name)
+    _check_bias(bias, weight.shape[0], name)
     if padding_mode not in PADDING_MODES:
         raise ValueError(f"{name}: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
     _check_output_size(name, x.shape[2:], kernel, stride, pads, dilation)
@@ -114,12 +116,14 @@ def conv_transpose(
     ``(n − 1)s − 2p + d(k − 1) + output_padding + 1``.
     """
     dims = weight.ndim - 2
-    kernel = tuple(weight.shape[2:])
-    stride, dilation = _ints(stride, dims, "stride", 1, layer), _ints(dilation, dims, "dilation", 1, layer)
-    padding = _ints(padding, dims, "padding", 0, layer)
-    output_padding = _ints(output_padding, dims, "output_padding", 0, layer)
-    name = layer or _describe(f"conv_transpose{dims}d", kernel, stride, [(p, p) for p in padding], dilation)
+    op = layer or f"conv_transpose{dims}d"
+    kernel = _ints(tuple(weight.shape[2:]), dims, "kernel_size", 1, op)
+    stride, dilation = _ints(stride, dims, "stride", 1, op), _ints(dilation, dims, "dilation", 1, op)
+    padding = _ints(padding, dims, "padding", 0, op)
+    output_padding = _ints(output_padding, dims, "output_padding", 0, op)
+    name = layer or _describe(op, kernel, stride, [(p, p) for p in padding], dilation)
     x, unbatched = _batched(x, dims, name)
+    _check_bias(bias, weight.shape[1] * groups, name)
     if x.shape[1] != weight.shape[0] or weight.shape[0] % groups:
         raise ValueError(
             f"{name}: weight of shape {weight.shape} with groups={groups} expects {weight.shape[0]} input "
@@ -166,7 +170,8 @@ def unfold(
     padding: IntOrTuple = 0,
     stride: IntOrTuple = 1,
 ) -> Tensor:
-    """Locality, exposed: ``(N, C, *spatial) -> (N, C·Πk, L)``, one column per window (``torch.nn.functional.unfold``).
+    """Locality, exposed (``torch.nn.functional.unfold``): ``(N, C, H, W) -> (N, C·kH·kW, L)``, one column per
+    window; an unbatched ``(C, H, W)`` gives ``(C·kH·kW, L)``.
 
     Examples:
         >>> import numpy as np
@@ -177,18 +182,17 @@ def unfold(
                [3., 4., 6., 7.],
                [4., 5., 7., 8.]])
     """
-    dims = x.ndim - 2
-    kernel, dilation, padding, stride = _geometry("unfold", dims, kernel_size, dilation, padding, stride)
+    kernel, dilation, padding, stride = _geometry("unfold", 2, kernel_size, dilation, padding, stride)
     name = _describe("unfold", kernel, stride, [(p, p) for p in padding], dilation)
-    if dims < 1:
-        raise ValueError(f"unfold: input must be (N, C, *spatial), got shape {x.shape}")
+    x, unbatched = _batched(x, 2, name)
     _check_output_size(name, x.shape[2:], kernel, stride, [(p, p) for p in padding], dilation)
     x = pad_spatial(x, [(p, p) for p in padding], "zeros", name)
-    windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, *out, C, *k)
+    windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, oH, oW, C, kH, kW)
     batch, channels = x.shape[:2]
-    locations = prod(windows.shape[1 : 1 + dims])
-    cols = windows.reshape(batch, locations, channels * prod(kernel))  # -> (N, L, C·Πk)
-    return cols.permute(0, 2, 1)  # -> (N, C·Πk, L)
+    locations = prod(windows.shape[1:3])
+    cols = windows.reshape(batch, locations, channels * prod(kernel))  # -> (N, L, C·kH·kW)
+    cols = cols.permute(0, 2, 1)  # -> (N, C·kH·kW, L)
+    return cols[0] if unbatched else cols
 
 
 def fold(
@@ -199,23 +203,28 @@ def fold(
     padding: IntOrTuple = 0,
     stride: IntOrTuple = 1,
 ) -> Tensor:
-    """The adjoint of :func:`unfold`: ``(N, C·Πk, L) -> (N, C, *output_size)``, overlaps summed."""
-    output_size = _ints(output_size, len(output_size) if isinstance(output_size, Sequence) else 2,
-                        "output_size", 1, "fold")  # fmt: skip
-    dims = len(output_size)
-    kernel, dilation, padding, stride = _geometry("fold", dims, kernel_size, dilation, padding, stride)
+    """The adjoint of :func:`unfold`: ``(N, C·kH·kW, L) -> (N, C, H, W)`` (or unbatched ``(C·kH·kW, L)``),
+    values of overlapping windows summed."""
+    output_size = _ints(output_size, 2, "output_size", 1, "fold")
+    kernel, dilation, padding, stride = _geometry("fold", 2, kernel_size, dilation, padding, stride)
+    name = _describe("fold", kernel, stride, [(p, p) for p in padding], dilation)
+    _check_output_size(name, output_size, kernel, stride, [(p, p) for p in padding], dilation)
     out = [conv_output_size(n, k, s, p, d) for n, k, s, p, d in zip(output_size, kernel, stride, padding, dilation)]
+    unbatched = cols.ndim == 2
+    if unbatched:
+        cols = cols.unsqueeze(0)
     if cols.ndim != 3 or cols.shape[1] % prod(kernel) or cols.shape[2] != prod(out):
         raise ValueError(
-            f"fold: input of shape {cols.shape} must be (N, C·{prod(kernel)}, {prod(out)}) for kernel {kernel} "
+            f"{name}: input of shape {cols.shape} must be (N, C·{prod(kernel)}, {prod(out)}) for kernel {kernel} "
             f"and output_size {output_size} ({'×'.join(map(str, out))} windows)"
         )
     batch, channels = cols.shape[0], cols.shape[1] // prod(kernel)
-    windows = cols.permute(0, 2, 1).reshape(batch, *out, channels, *kernel)  # (N, C·Πk, L) -> (N, *out, C, *k)
+    windows = cols.permute(0, 2, 1).reshape(batch, *out, channels, *kernel)  # (N, C·Πk, L) -> (N, oH, oW, C, kH, kW)
     padded = [n + 2 * p for n, p in zip(output_size, padding)]
     summed = apply(ops.FoldWindows, windows, output_shape=(batch, channels, *padded),
                    kernel_size=kernel, stride=stride, dilation=dilation)  # fmt: skip
-    return summed[(slice(None), slice(None), *(slice(p, p + n) for p, n in zip(padding, output_size)))]
+    image = summed[(slice(None), slice(None), *(slice(p, p + n) for p, n in zip(padding, output_size)))]
+    return image[0] if unbatched else image
 
 
 def pad_spatial(x: Tensor, pads: Sequence[tuple[int, int]], mode: str = "zeros", name: str = "pad") -> Tensor:
@@ -248,12 +257,18 @@ def pad_spatial(x: Tensor, pads: Sequence[tuple[int, int]], mode: str = "zeros",
 # ---- argument handling and checks (every message names the layer and shows the numbers) ----
 
 
-def _ints(value: Any, dims: int, what: str, minimum: int, name: str | None) -> tuple[int, ...]:
-    values = (value,) * dims if isinstance(value, (int, np.integer)) else tuple(value)
+def _ints(value: Any, dims: int, what: str, minimum: int, name: str) -> tuple[int, ...]:
+    """``value`` as ``dims`` ints ≥ ``minimum``; anything else is a ValueError naming ``name``."""
+    if isinstance(value, (int, np.integer)):
+        values: tuple[Any, ...] = (value,) * dims
+    elif isinstance(value, (tuple, list)):
+        values = tuple(value)
+    else:
+        values = ()
     if len(values) != dims or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
-        raise ValueError(f"{name or 'conv'}: {what} must be an int or {dims} ints, got {value!r}")
+        raise ValueError(f"{name}: {what} must be an int or {dims} ints, got {value!r}")
     if min(values) < minimum:
-        raise ValueError(f"{name or 'conv'}: {what} must be ≥ {minimum}, got {value!r}")
+        raise ValueError(f"{name}: {what} must be ≥ {minimum}, got {value!r}")
     return tuple(int(v) for v in values)
 
 
@@ -311,6 +326,11 @@ def _check_conv_channels(x: Tensor, weight: Tensor, groups: int, name: str) -> N
             f"{name}: expects {in_per_group * groups} input channels (weight {weight.shape}, groups={groups}), "
             f"got input of shape {x.shape}"
         )
+
+
+def _check_bias(bias: Tensor | None, out_channels: int, name: str) -> None:
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise ValueError(f"{name}: bias must have shape ({out_channels},), one per output channel, got {bias.shape}")
 
 
 def _check_output_size(name, spatial, kernel, stride, pads, dilation) -> None:

@@ -75,6 +75,8 @@ def avg_pool(
     sums = windows.sum(dim=tuple(range(-dims, 0)))  # (N, *out, C)
     out_size = sums.shape[1:-1]
     if divisor_override is not None:
+        if not isinstance(divisor_override, (int, np.integer)) or divisor_override == 0:
+            raise ValueError(f"{name}: divisor_override must be a non-zero int, got {divisor_override!r}")
         divisor = np.full(out_size, float(divisor_override))
     else:
         divisor = _window_counts(x.shape[2:], out_size, kernel, stride, padding, count_include_pad)  # (*out)
@@ -87,7 +89,10 @@ def adaptive_avg_pool(x: Tensor, output_size: IntOrTuple, *, dims: int = 2) -> T
     """Average ``(N, C, *spatial)`` into exactly ``output_size`` bins per axis (``None`` keeps an axis)."""
     name = f"adaptive_avg_pool{dims}d"
     x, unbatched = _batched(x, dims, name)
-    sizes = (output_size,) * dims if isinstance(output_size, int) or output_size is None else tuple(output_size)
+    if isinstance(output_size, (tuple, list)):
+        sizes = tuple(output_size)
+    else:
+        sizes = (output_size,) * dims
     if len(sizes) != dims:
         raise ValueError(f"{name}: output_size must be an int or {dims} ints, got {output_size!r}")
     out = x
@@ -115,11 +120,10 @@ def _pool_geometry(name, dims, kernel_size, stride, padding, dilation):
     stride = kernel if stride is None or stride == [] or stride == () else _ints(stride, dims, "stride", 1, name)
     padding = _ints(padding, dims, "padding", 0, name)
     dilation = _ints(dilation, dims, "dilation", 1, name)
-    for p, k, d in zip(padding, kernel, dilation):
-        if p > (d * (k - 1) + 1) // 2:
+    for p, k in zip(padding, kernel):
+        if p > k // 2:
             raise ValueError(
-                f"{name}: padding {p} is more than half the kernel's extent {d * (k - 1) + 1}, "
-                "so a window could hold only padding (PyTorch forbids it too)"
+                f"{name}: padding {p} must be at most half the kernel size {k} (⌊{k}/2⌋ = {k // 2}), as in PyTorch"
             )
     return kernel, stride, padding, dilation
 
