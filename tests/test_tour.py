@@ -21,6 +21,9 @@ def test_tour_numbers_are_right(capsys):
     assert sharing["scalar"] == pytest.approx(sharing["by_hand"], abs=1e-12)
     assert sharing["tensor"] == pytest.approx(sharing["by_hand"], abs=1e-12)
     assert results["Gradient check"] == {"passed": True}
+    training = results["A tiny CNN learns"]
+    assert training["last_loss"] < 0.5 * training["first_loss"]
+    assert training["accuracy"] > 0.9
     assert "5. Gradient check" in capsys.readouterr().out
 
 
