@@ -10,8 +10,9 @@ real layers' parameter counts, real forward passes' shapes, and the engine's own
 Examples:
     >>> import derivations
     >>> derivations.names()  # doctest: +NORMALIZE_WHITESPACE
-    ('dense_parameters', 'locality', 'parameter_sharing', 'conv_output_size', 'conv_arithmetic',
-     'pool_output_size', 'receptive_field')
+    ('dense_parameters', 'locality', 'parameter_sharing', 'translation_equivariance', 'macs', 'edge_detection',
+     'conv_output_size', 'conv_arithmetic', 'pool_output_size', 'receptive_field', 'conv_backprop',
+     'architectures')
     >>> d = derivations.get("dense_parameters")
     >>> print(d.check())
     dense_parameters: 7 steps (3 definition, 4 symbolic)
@@ -33,7 +34,9 @@ The package
 ``checks.py``    :class:`~derivations.checks.Report` and helpers for ``verify()``
 ``registry.py``  the explicit list of derivations: ``names()``, ``get(name)``, ``all()``
 one module per derivation: ``dense.py``, ``locality.py``, ``sharing.py``, ``conv_output.py``,
-``conv_arithmetic.py``, ``pool_output.py``, ``receptive_field.py``
+``conv_arithmetic.py``, ``pool_output.py``, ``receptive_field.py``, ``translation_equivariance.py``,
+``macs.py``, ``edge_detection.py``, ``conv_backprop.py``, ``architectures.py`` (with ``summary.py``, the
+per-layer tables, and ``cli.py``, the ``derive`` and ``summary`` commands)
 
 How to add a derivation
 -----------------------

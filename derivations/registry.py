@@ -10,7 +10,20 @@ Examples:
 
 from __future__ import annotations
 
-from . import conv_arithmetic, conv_output, dense, locality, pool_output, receptive_field, sharing
+from . import (
+    architectures,
+    conv_arithmetic,
+    conv_backprop,
+    conv_output,
+    dense,
+    edge_detection,
+    locality,
+    macs,
+    pool_output,
+    receptive_field,
+    sharing,
+    translation_equivariance,
+)
 from .core import Derivation
 
 __all__ = ["names", "get", "all"]
@@ -19,10 +32,15 @@ DERIVATIONS: tuple[Derivation, ...] = (
     dense.DERIVATION,
     locality.DERIVATION,
     sharing.DERIVATION,
+    translation_equivariance.DERIVATION,
+    macs.DERIVATION,
+    edge_detection.DERIVATION,
     conv_output.DERIVATION,
     conv_arithmetic.DERIVATION,
     pool_output.DERIVATION,
     receptive_field.DERIVATION,
+    conv_backprop.DERIVATION,
+    architectures.DERIVATION,
 )
 
 _BY_NAME = {d.name: d for d in DERIVATIONS}

@@ -45,8 +45,9 @@ BUDGET_SECONDS = 10.0
 
 
 def test_registry_lists_the_lecture_derivations_in_order():
-    assert NAMES == ("dense_parameters", "locality", "parameter_sharing", "conv_output_size", "conv_arithmetic",
-                     "pool_output_size", "receptive_field")  # fmt: skip
+    assert NAMES == ("dense_parameters", "locality", "parameter_sharing", "translation_equivariance", "macs",
+                     "edge_detection", "conv_output_size", "conv_arithmetic", "pool_output_size", "receptive_field",
+                     "conv_backprop", "architectures")  # fmt: skip
     assert [d.name for d in derivations.all()] == list(NAMES)
     assert all(derivations.get(name).name == name for name in NAMES)
     with pytest.raises(KeyError, match="known: dense_parameters"):
