@@ -280,3 +280,16 @@ def test_bad_pad_arguments():
     assert_mentions(error_of(F.pad, x, (1, 1), mode="bogus"), "pad", "'bogus'")
     assert_mentions(error_of(F.pad, x, (1,)), "pad", "(1,)")
     assert_mentions(error_of(F.pad, x, (-1, 1)), "pad", "-1")
+
+
+@pytest.mark.parametrize("groups", [0, -1, 2.0, True])
+def test_conv_transpose_rejects_bad_groups_by_name(groups):
+    with pytest.raises(ValueError, match=r"conv_transpose2d.*groups must be a positive int"):
+        F.conv_transpose2d(zeros(1, 2, 3, 3), zeros(2, 1, 2, 2), groups=groups)
+
+
+def test_adaptive_pooling_needs_floats_and_linear_needs_a_tensor():
+    with pytest.raises(ValueError, match="adaptive_avg_pool2d: needs a floating-point input"):
+        F.adaptive_avg_pool2d(Tensor(np.ones((1, 1, 4, 4), dtype=np.int64)), 2)
+    with pytest.raises(ValueError, match=r"linear: needs an input Tensor of shape \(\.\.\., in_features\)"):
+        F.linear(Tensor(1.0), zeros(2, 2))

@@ -245,3 +245,17 @@ def test_mse_loss_gradcheck_and_shape_error():
 def test_unknown_reduction_is_rejected(loss):
     with pytest.raises(ValueError, match=r"reduction must be one of \('none', 'mean', 'sum'\), got 'avg'"):
         loss("avg")
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: cross_entropy(np.zeros((2, 3)), Tensor([0, 1])), TypeError, "cross_entropy: input must be a Tensor"),
+        (lambda: cross_entropy(Tensor(1.0), Tensor(0)), ValueError, "cross_entropy: input must be .* at least 1 dims"),
+        (lambda: mse_loss([1.0], Tensor([1.0])), TypeError, "mse_loss: input must be a Tensor"),
+        (lambda: nll_loss(Tensor([0, 1]), Tensor(0)), ValueError, "nll_loss: input must be a floating-point"),
+    ],
+)
+def test_bad_loss_inputs_name_the_loss(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -323,3 +323,12 @@ def test_repr_counts_singular_and_plain_modules():
     m.w = nn.Parameter([1.0])
     assert repr(m) == "Module()  # w (1,): 1 parameter"
     assert re.fullmatch(r"Dropout\(p=0\.5\)", repr(nn.Dropout()))
+
+
+def test_zero_grad_can_keep_zero_tensors_as_pytorch_does():
+    layer = nn.Linear(2, 1)
+    layer(Tensor([[1.0, 2.0]])).sum().backward()
+    layer.zero_grad(set_to_none=False)
+    assert all(p.grad is not None and not p.grad.numpy().any() for p in layer.parameters())
+    layer.zero_grad()
+    assert all(p.grad is None for p in layer.parameters())

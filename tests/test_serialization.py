@@ -226,3 +226,21 @@ def test_newer_version_is_refused(tmp_path):
     rewrite(path, {"__metadata__": np.frombuffer(json.dumps(header).encode(), np.uint8)})
     with pytest.raises(ValueError, match="version 99; this library reads up to 1"):
         load(path)
+
+
+def test_a_checkpoint_gets_an_ordinary_file_mode(tmp_path):
+    old = os.umask(0o022)
+    try:
+        save({"w": Tensor([1.0])}, tmp_path / "m.npz")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "m.npz").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_deeply_nested_header_is_a_clear_error_not_a_recursion_error(tmp_path):
+    path = tmp_path / "deep.npz"
+    tree = "[" * 5000 + "]" * 5000
+    text = '{"format": "tinygrad_cnn.checkpoint", "version": 1, "arrays": [], "tree": ' + tree + "}"
+    np.savez(path, __metadata__=np.frombuffer(text.encode(), dtype=np.uint8))
+    with pytest.raises(ValueError, match=re.escape(str(path))):
+        load(path)

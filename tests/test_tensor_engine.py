@@ -431,3 +431,62 @@ def test_unsqueeze_and_pad_reject_bad_dims():
         Tensor([1.0]).unsqueeze(3)
     with pytest.raises(ValueError, match="0-d tensor"):
         Tensor(1.0).pad(())
+
+
+def test_a_leaf_that_requires_grad_owns_its_array_so_training_leaves_the_callers_array_alone():
+    original = np.array([1.0, 2.0], dtype=np.float32)
+    w = Tensor(original, requires_grad=True)
+    (w * w).sum().backward()
+    tg.optim.SGD([w], lr=0.1).step()
+    np.testing.assert_array_equal(original, [1.0, 2.0])
+    np.testing.assert_allclose(w.numpy(), [0.8, 1.6], rtol=1e-6)
+
+
+def test_backward_through_a_graph_whose_input_an_optimizer_changed_raises():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    x = Tensor([1.0, 1.0], requires_grad=True)
+    y = (w * x).sum()
+    y.backward(retain_graph=True)  # PyTorch's keyword is accepted; the graph is always kept
+    tg.optim.SGD([w], lr=1.0).step()
+    with pytest.raises(RuntimeError, match="changed in place after the graph was built"):
+        y.backward()
+    (w * x).sum().backward()  # a new forward pass is fine
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda x: x.flatten(-5), "flatten: dim -5 is out of range"),
+        (lambda x: x.flatten(2, 1), "flatten: start_dim 2 comes after end_dim 1"),
+        (lambda x: x.permute(4, 1, 2, 3), "permute: .* is not a permutation"),
+        (lambda x: x.transpose(0, 7), "transpose: dim 7 is out of range"),
+    ],
+)
+def test_out_of_range_dims_raise_instead_of_wrapping(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(Tensor(np.zeros((2, 3, 4, 5))))
+
+
+def test_squeeze_removes_every_listed_size_one_dim():
+    assert Tensor(np.zeros((1, 3, 1))).squeeze((0, 2)).shape == (3,)
+    assert Tensor(np.zeros((1, 3, 1))).squeeze((0, 1)).shape == (3, 1)
+
+
+def test_int_and_float_mixes_compute_in_the_float_dtype_everywhere():
+    f32 = Tensor(np.ones((2, 2), dtype=np.float32))
+    assert (Tensor([[1, 2]]) @ f32).dtype == np.float32
+    assert tg.cat([Tensor([[1, 2]]), f32]).dtype == np.float32
+    assert tg.where(np.array([True, False]), Tensor([1, 2]), Tensor([0.5, 0.5])).dtype == np.float32
+    assert tg.arange(0.0, 1.0, 0.25).dtype == np.float32 and tg.arange(3).dtype == np.int64
+
+
+def test_abs_has_zero_gradient_at_zero_and_logsumexp_of_minus_infinity_is_minus_infinity():
+    x = Tensor([0.0, -1.0, 2.0], requires_grad=True)
+    x.abs().sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, -1.0, 1.0])
+    with np.errstate(divide="ignore"):
+        assert Tensor([-np.inf, -np.inf]).logsumexp(0).item() == -np.inf
+
+
+def test_numpy_sees_a_tensor_as_its_data():
+    np.testing.assert_array_equal(np.asarray(Tensor([1.0, 2.0])), [1.0, 2.0])

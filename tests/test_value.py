@@ -601,3 +601,8 @@ def test_power_derivative_at_zero_is_infinite_not_an_exception():
     x, e = Value(0.0), Value(0.5)
     (x**e).backward()
     assert x.grad == math.inf and e.grad == 0.0
+
+
+def test_grad_of_an_input_listed_twice_is_given_twice():
+    x = Value(3.0)
+    assert grad(x * x, [x, x]) == [6.0, 6.0]

@@ -123,15 +123,16 @@ def conv_transpose(
     output_padding = _ints(output_padding, dims, "output_padding", 0, op)
     name = layer or _describe(op, kernel, stride, [(p, p) for p in padding], dilation)
     x, unbatched = _batched(x, dims, name)
+    _check_groups(groups, name)
     _check_bias(bias, weight.shape[1] * groups, name)
     if x.shape[1] != weight.shape[0] or weight.shape[0] % groups:
         raise ValueError(
             f"{name}: weight of shape {weight.shape} with groups={groups} expects {weight.shape[0]} input "
             f"channels (divisible by groups), got input of shape {x.shape}"
         )
-    for op, s, d in zip(output_padding, stride, dilation):
-        if op >= max(s, d):
-            raise ValueError(f"{name}: output_padding ({op}) must be smaller than stride ({s}) or dilation ({d})")
+    for extra, s, d in zip(output_padding, stride, dilation):
+        if extra >= max(s, d):
+            raise ValueError(f"{name}: output_padding ({extra}) must be smaller than stride ({s}) or dilation ({d})")
     sizes = [conv_transpose_output_size(n, k, s, p, op, d) for n, k, s, p, op, d in
              zip(x.shape[2:], kernel, stride, padding, output_padding, dilation)]  # fmt: skip
     if min(sizes) < 1:
@@ -315,9 +316,13 @@ def _batched(x: Tensor, dims: int, name: str) -> tuple[Tensor, bool]:
     return x, False
 
 
-def _check_conv_channels(x: Tensor, weight: Tensor, groups: int, name: str) -> None:
-    if not isinstance(groups, (int, np.integer)) or groups < 1:
+def _check_groups(groups: Any, name: str) -> None:
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
         raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+
+
+def _check_conv_channels(x: Tensor, weight: Tensor, groups: int, name: str) -> None:
+    _check_groups(groups, name)
     out_channels, in_per_group = weight.shape[:2]
     if out_channels % groups:
         raise ValueError(f"{name}: groups={groups} must divide the {out_channels} output channels")

@@ -163,6 +163,11 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x W^T + b`` with ``weight`` of shape ``(out_features, in_features)``, as ``torch.nn.Linear``."""
+    if not isinstance(input, Tensor) or input.ndim < 1 or weight.ndim != 2:
+        raise ValueError(
+            f"linear: needs an input Tensor of shape (..., in_features) and a weight of shape (out, in), got "
+            f"{getattr(input, 'shape', type(input).__name__)} and {weight.shape}"
+        )
     if input.shape[-1] != weight.shape[-1]:
         raise ValueError(
             f"linear: weight of shape {weight.shape} expects {weight.shape[-1]} input features, "

@@ -43,6 +43,16 @@ def _as_tensor(name: str, what: str, value: Any) -> Tensor:
         raise TypeError(f"{name}: {what} must be a Tensor or array, got {type(value).__name__}") from error
 
 
+def _check_input(name: str, input: Tensor, min_ndim: int = 0) -> None:  # noqa: A002
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor of scores, got {type(input).__name__}")
+    if input.dtype.kind != "f" or input.ndim < min_ndim:
+        raise ValueError(
+            f"{name}: input must be a floating-point Tensor with at least {min_ndim} dims, "
+            f"got {input.dtype} of shape {input.shape}"
+        )
+
+
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()
@@ -123,6 +133,7 @@ def nll_loss(
 
 def _nll(name: str, log_probs: Tensor, target: Any, weight: Any, ignore_index: int, reduction: str) -> Tensor:
     _check_reduction(name, reduction)
+    _check_input(name, log_probs, min_ndim=1)
     target = _as_tensor(name, "target", target)
     _check_index_target(name, log_probs, target)
     classes = log_probs.shape[0 if log_probs.ndim == 1 else 1]
@@ -152,25 +163,25 @@ def cross_entropy(
     _check_reduction(name, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    _check_input(name, input, min_ndim=1)
     target = _as_tensor(name, "target", target)
     class_dim = 0 if input.ndim == 1 else 1
     classes = input.shape[class_dim]
     log_probs = input.log_softmax(class_dim)  # (N, C, *d)
     w = _class_weights(name, weight, classes, input.dtype)
     per_class = (classes,) + (1,) * (input.ndim - 1 - class_dim)  # broadcasts over (C, *d)
+    weighted = log_probs * Tensor(w.reshape(per_class)) if w is not None else log_probs
 
     if target.dtype.kind == "f" and target.shape == input.shape:  # class probabilities
         probs = target.to(input.dtype)
         if label_smoothing:
             probs = probs * (1 - label_smoothing) + label_smoothing / classes
-        weighted = log_probs * Tensor(w.reshape(per_class)) if w is not None else log_probs
         losses = -(weighted * probs).sum(class_dim)  # (N, *d)
         return _reduce(losses, reduction)
 
     _check_index_target(name, input, target)
     losses, picked_w = _picked_log_probs(name, log_probs, target, w, ignore_index)
     if label_smoothing:
-        weighted = log_probs * Tensor(w.reshape(per_class)) if w is not None else log_probs
         valid = target.data != ignore_index
         uniform = where(valid, -weighted.sum(class_dim), 0.0)  # (N, *d): the loss against ε-uniform
         losses = losses * (1 - label_smoothing) + uniform * (label_smoothing / classes)
@@ -189,6 +200,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
     """
     name = "mse_loss"
     _check_reduction(name, reduction)
+    _check_input(name, input)
     target = _as_tensor(name, "target", target)
     if target.shape != input.shape:
         raise ValueError(
@@ -222,6 +234,7 @@ def binary_cross_entropy_with_logits(
     """
     name = "binary_cross_entropy_with_logits"
     _check_reduction(name, reduction)
+    _check_input(name, input)
     target = _as_tensor(name, "target", target)
     if target.shape != input.shape:
         raise ValueError(f"{name}: target of shape {target.shape} must have the input's shape {input.shape}")

@@ -51,9 +51,11 @@ def batch_norm(
         var = input.var(axes, keepdim=True, correction=0)  # biased: used to normalise
         if running_mean is not None:
             running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * mean.data.reshape(channels)
+            running_mean.bump_version()
         if running_var is not None:
             unbiased = var.data.reshape(channels) * (count / (count - 1))
             running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
+            running_var.bump_version()
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are needed when not training")

@@ -277,8 +277,16 @@ class Getitem(Function):
 
     def backward(self, g):
         scattered = np.zeros(self.in_shape, dtype=g.dtype)
-        np.add.at(scattered, self.index, g)
+        if _is_basic_index(self.index):
+            scattered[self.index] = g  # slices and ints select each element at most once
+        else:
+            np.add.at(scattered, self.index, g)  # integer arrays may repeat an element: accumulate
         return (scattered,)
+
+
+def _is_basic_index(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(part is None or part is Ellipsis or isinstance(part, (slice, int, np.integer)) for part in parts)
 
 
 class Pad(Function):

@@ -68,11 +68,14 @@ class Optimizer:
             group.setdefault(key, value)
         self.param_groups.append(group)
 
-    def zero_grad(self) -> None:
-        """Forget the gradients (``grad = None``), so the next backward starts from zero."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients (``grad = None``, or zeros with ``set_to_none=False``), as PyTorch."""
         for group in self.param_groups:
             for p in group["params"]:
-                p.grad = None
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad = Tensor(np.zeros_like(p.grad.data))
 
     def step(self) -> None:
         """Update every parameter that has a gradient (those whose ``grad`` is None are skipped)."""
@@ -81,6 +84,7 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is not None:
                         self._update(p, p.grad.data, group, self.state.setdefault(p, {}))
+                        p.bump_version()  # graphs built with the old values may not backpropagate now
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         raise NotImplementedError

@@ -89,6 +89,8 @@ def adaptive_avg_pool(x: Tensor, output_size: IntOrTuple, *, dims: int = 2) -> T
     """Average ``(N, C, *spatial)`` into exactly ``output_size`` bins per axis (``None`` keeps an axis)."""
     name = f"adaptive_avg_pool{dims}d"
     x, unbatched = _batched(x, dims, name)
+    if x.dtype.kind != "f":
+        raise ValueError(f"{name}: needs a floating-point input, got {x.dtype}")
     if isinstance(output_size, (tuple, list)):
         sizes = tuple(output_size)
     else:

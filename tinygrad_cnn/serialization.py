@@ -96,6 +96,12 @@ def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
 # ---- writing ----
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def save(state: Any, path: PathLike, metadata: dict[str, Any] | None = None) -> None:
     """Write ``state`` (e.g. ``model.state_dict()``) and JSON-able ``metadata`` to ``path``, atomically."""
     arrays: dict[str, np.ndarray] = {}
@@ -116,6 +122,7 @@ def save(state: Any, path: PathLike, metadata: dict[str, Any] | None = None) -> 
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it private (0600); give it an ordinary file's mode
         with os.fdopen(fd, "wb") as f:
             _write_npz(f, {METADATA_KEY: blob, **arrays})
             f.flush()
@@ -191,7 +198,7 @@ def _parse_header(path: str, blob: np.ndarray) -> dict[str, Any]:
             raise ValueError("'tree' or 'arrays' is missing")
         if not all(isinstance(e, dict) and {"key", "dtype", "shape"} <= e.keys() for e in entries):
             raise ValueError("an 'arrays' entry lacks key, dtype or shape")
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError) as error:
         raise ValueError(f"{path}: invalid tinygrad_cnn metadata ({error})") from None
     return header
 
@@ -218,7 +225,7 @@ def load(path: PathLike) -> Any:
     header, arrays = _read(path)
     try:
         return _decode(header["tree"], arrays)
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, RecursionError) as error:
         raise ValueError(f"{os.fspath(path)}: invalid tinygrad_cnn metadata ({error})") from None
 
 

@@ -67,18 +67,21 @@ class Tensor:
         requires_grad: accumulate ``d(root)/d(self)`` into :attr:`grad` on ``backward()``.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_ctx", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "label", "_ctx", "_retains_grad", "_version", "__weakref__")
     __array_priority__ = 1000  # make `ndarray + Tensor` call Tensor.__radd__
 
     def __init__(self, data: ArrayLike, dtype: Any = None, requires_grad: bool = False, label: str = ""):
         self.data: np.ndarray = _as_array(data, dtype)
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(f"Tensor: only floating-point tensors can require grad, not {self.data.dtype}")
+        if requires_grad and isinstance(data, np.ndarray) and np.shares_memory(self.data, data):
+            self.data = self.data.copy()  # a leaf that will be trained owns its array: the caller's stays intact
         self.requires_grad = requires_grad
         self.grad: Tensor | None = None
         self.label = label
         self._ctx: ops.Function | None = None  # the op that produced this tensor, if recorded
         self._retains_grad = False
+        self._version = 0  # bumped by every in-place change (optimizer steps), checked by backward
 
     # ---- basic properties ----
 
@@ -157,7 +160,15 @@ class Tensor:
 
     __hash__ = object.__hash__  # by identity, although == is elementwise
 
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(t)`` gives the data (no graph)."""
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
     # ---- gradients ----
+
+    def bump_version(self) -> None:
+        """Record an in-place change of :attr:`data`, so graphs built before it refuse to backpropagate."""
+        self._version += 1
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.dtype.kind != "f":
@@ -169,11 +180,13 @@ class Tensor:
         """Keep ``.grad`` on this non-leaf tensor too (leaves always keep theirs)."""
         self._retains_grad = True
 
-    def backward(self, gradient: ArrayLike | None = None) -> None:
+    def backward(self, gradient: ArrayLike | None = None, retain_graph: bool | None = None) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
         A scalar (one element) gets the implicit gradient 1; any other tensor needs ``gradient`` of its
-        own shape (the vector of the vector-Jacobian product). The graph is kept, so backward may run again.
+        own shape (the vector of the vector-Jacobian product). The graph is always kept (``retain_graph`` is
+        accepted for PyTorch compatibility), so backward may run again, as long as no tensor it saved has
+        been changed in place since (an optimizer step): that raises ``RuntimeError``, as in PyTorch.
         """
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad and has no graph to walk back")
@@ -273,7 +286,8 @@ class Tensor:
         return self**0.5
 
     def abs(self) -> Tensor:
-        return where(self.data >= 0, self, -self)
+        """|x|, with gradient sign(x) (0 at 0, as PyTorch)."""
+        return self * Tensor(np.sign(self.data))
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002 (torch's names)
         out = self
@@ -344,7 +358,8 @@ class Tensor:
     def logsumexp(self, dim: Dims, keepdim: bool = False) -> Tensor:
         """log Σ exp(x), stable for huge logits: the max is subtracted first (and added back)."""
         axes = _normalize_dims(dim, self.ndim, "logsumexp")
-        shift = Tensor(self.data.max(axis=axes, keepdims=True))  # a constant: its gradient cancels exactly
+        peak = self.data.max(axis=axes, keepdims=True)
+        shift = Tensor(np.where(np.isfinite(peak), peak, 0))  # a constant: its gradient cancels exactly
         out = (self - shift).exp().sum(axes, keepdim=True).log() + shift
         return out if keepdim else out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in axes))
 
@@ -371,7 +386,12 @@ class Tensor:
     view = reshape
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        start, end = (d % max(self.ndim, 1) for d in (start_dim, end_dim))
+        if self.ndim == 0:
+            return self.reshape(1)
+        (start,) = _normalize_dims(start_dim, self.ndim, "flatten")
+        (end,) = _normalize_dims(end_dim, self.ndim, "flatten")
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {self.shape}")
         return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1 :])  # merge dims start..end
 
     def unsqueeze(self, dim: int) -> Tensor:
@@ -384,17 +404,17 @@ class Tensor:
         if dim is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
         axes = _normalize_dims(dim, self.ndim, "squeeze")  # checks the range; () for a 0-d tensor
-        if not axes or self.shape[axes[0]] != 1:
-            return self
-        return self.reshape(self.shape[: axes[0]] + self.shape[axes[0] + 1 :])
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1)))
 
     def permute(self, *dims: int | Sequence[int]) -> Tensor:
         axes = _shape_arg(dims)
-        if sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
+        in_range = all(-self.ndim <= a < self.ndim for a in axes)
+        if not in_range or sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
             raise ValueError(f"permute: {axes} is not a permutation of the {self.ndim} dims of {self.shape}")
         return apply(ops.Permute, self, axes=tuple(a % self.ndim for a in axes))
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
+        (dim0,), (dim1,) = _normalize_dims(dim0, self.ndim, "transpose"), _normalize_dims(dim1, self.ndim, "transpose")
         axes = list(range(self.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return self.permute(axes)
@@ -441,6 +461,7 @@ def apply(op: type[ops.Function], *inputs: Tensor, **attrs: Any) -> Tensor:
     out = Tensor(ctx.forward(*(t.data for t in inputs), **attrs))
     if any(needs) and is_grad_enabled():
         ctx.parents = inputs
+        ctx.versions = tuple(t._version for t in inputs)
         out._ctx = ctx
         out.requires_grad = True
     return out
@@ -451,6 +472,12 @@ def _parents(t: Tensor) -> tuple[Tensor, ...]:
 
 
 def _pullback(t: Tensor, g: np.ndarray) -> list[np.ndarray | None]:
+    for parent, version in zip(t._ctx.parents, t._ctx.versions):
+        if parent._version != version:
+            raise RuntimeError(
+                f"backward(): an input of {t._ctx.name} (shape {parent.shape}) was changed in place after the "
+                "graph was built (by an optimizer step?); run the forward pass again"
+            )
     grads = t._ctx.backward(g)
     return [
         unbroadcast_to(gi, parent) if gi is not None and parent.requires_grad else None
@@ -543,7 +570,7 @@ def _as_index(index: Any) -> Any:
 
 def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
     """Matrix product with NumPy's rules; a shape mismatch names both shapes."""
-    a_t, b_t = _lift(a, None), _lift(b, None)
+    a_t, b_t = _promote(ops.Matmul, a, b, _lift(a, None), _lift(b, None))
     if a_t.ndim == 0 or b_t.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dim, got shapes {a_t.shape} and {b_t.shape}")
     k_a, k_b = a_t.shape[-1], b_t.shape[-2 if b_t.ndim > 1 else 0]
@@ -572,6 +599,7 @@ def where(condition: ArrayLike, a: ArrayLike, b: ArrayLike) -> Tensor:
     b_t = _lift(b, a_t)
     _check_broadcast("where", a_t.shape, b_t.shape)
     _check_broadcast("where (condition)", cond.shape, np.broadcast_shapes(a_t.shape, b_t.shape))
+    a_t, b_t = _promote(ops.Where, a, b, a_t, b_t)
     return apply(ops.Where, a_t, b_t, condition=cond)
 
 
@@ -592,6 +620,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = [_lift(t, None) for t in tensors]
     if not tensors:
         raise ValueError("cat: needs at least one tensor")
+    floats = [t.dtype for t in tensors if t.dtype.kind == "f"]
+    if floats and len(floats) < len(tensors):  # PyTorch: integers join the float dtype, not float64
+        tensors = [t.to(floats[0]) for t in tensors]
     first = tensors[0]
     axis = _normalize_dims(dim, first.ndim, "cat")[0]
     for t in tensors[1:]:
@@ -605,6 +636,8 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join same-shape tensors along a new dim (``torch.stack``)."""
     tensors = [_lift(t, None) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
     shapes = {t.shape for t in tensors}
     if len(shapes) > 1:
         raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
@@ -639,8 +672,11 @@ def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None) -> Tensor:
+    """``torch.arange``: integers give int64, any float argument gives float32 (unless ``dtype``)."""
     if end is None:
         start, end = 0, start
+    if dtype is None and any(isinstance(v, float) for v in (start, end, step)):
+        dtype = DEFAULT_DTYPE
     return Tensor(np.arange(start, end, step), dtype=dtype)
 
 

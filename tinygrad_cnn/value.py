@@ -170,17 +170,15 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
         >>> dx.data, dxx
         (27.0, 18.0)
     """
-    wanted = {id(x): i for i, x in enumerate(inputs)}
-    result: list[Any] = [0.0] * len(inputs)
+    gradients: dict[int, Any] = {id(x): 0.0 for x in inputs}
 
     def deliver(node: Value, g: Any) -> None:
-        index = wanted.get(id(node))
-        if index is not None:
-            result[index] = g
+        if id(node) in gradients:
+            gradients[id(node)] = g
 
     seed: Any = Value(1.0) if create_graph else 1.0
     backpropagate(output, seed, _parents, _pullback(create_graph), deliver)
-    return result
+    return [gradients[id(x)] for x in inputs]  # an input listed twice gets its gradient twice
 
 
 def _parents(node: Value) -> tuple[Value, ...]:

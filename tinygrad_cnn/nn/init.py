@@ -70,6 +70,7 @@ def fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     tensor.data[...] = values.astype(tensor.dtype, copy=False)
+    tensor.bump_version()
     return tensor
 
 
@@ -87,6 +88,7 @@ def normal_(
 
 def constant_(tensor: Tensor, value: float) -> Tensor:
     tensor.data[...] = value
+    tensor.bump_version()
     return tensor
 
 

@@ -227,10 +227,10 @@ class Module:
     def eval(self) -> Module:
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (``grad = None``), as PyTorch's default does."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (``grad = None``, or zeros with ``set_to_none=False``)."""
         for p in self.parameters():
-            p.grad = None
+            p.grad = None if set_to_none or p.grad is None else Tensor(np.zeros_like(p.grad.data))
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
@@ -297,6 +297,7 @@ class Module:
             if key in state_dict:
                 value = state_dict[key]
                 np.copyto(target.data, value.data if isinstance(value, Tensor) else value, casting="same_kind")
+                target.bump_version()
         return IncompatibleKeys(missing, unexpected)
 
     # ---- printing ----
