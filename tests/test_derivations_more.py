@@ -249,9 +249,8 @@ def test_steps_are_plain_sympy():
 
 
 def test_summary_of_the_tours_tiny_cnn():
-    from tinygrad_cnn.tour import tiny_cnn
-
-    model = tiny_cnn(np.random.default_rng(0))
+    model = build(ARCHITECTURES["tiny_cnn"], generator=np.random.default_rng(0))  # the model the tour trains
+    assert [r.output for r in summarize("tiny_cnn", (1, 8, 8))] == [(4, 8, 8), (4, 4, 4), (8, 2, 2), (8, 1, 1), (2,)]
     rows = summarize(model, (1, 8, 8))
     assert [r.output for r in rows] == [(4, 8, 8), (4, 4, 4), (8, 2, 2), (8, 1, 1), (2,)]
     assert sum(r.params for r in rows) == model.num_parameters() == 354

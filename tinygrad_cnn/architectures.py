@@ -236,7 +236,24 @@ def _vgg16() -> Architecture:
     )  # fmt: skip
 
 
-ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in (LENET5, ALEXNET, ALEXNET2012, _vgg16())}
+TINY_CNN = Architecture(
+    "tiny_cnn", "Tiny CNN (the tour's edge-orientation classifier)", (1, 8, 8),
+    (
+        Layer.conv("conv1", 4, 3, 1, 1, activation="relu"),
+        Layer.pool("maxpool", "pool1", 2),
+        Layer.conv("conv2", 8, 3, activation="relu"),
+        Layer("adaptive_avg", "avgpool", 0, (1, 1)),
+        Layer.dense("fc", 8, 2),
+    ),
+    "tinygrad_cnn.tour: tells vertical from horizontal step edges in noisy 8×8 images",
+    {"parameters": 354},
+    ("Two 3×3 convolutions and a global average: 354 parameters, where a dense layer from the 64 pixels to "
+     "just 8 hidden units would already need (64 + 1)·8 = 520.",),
+)  # fmt: skip
+
+ARCHITECTURES: dict[str, Architecture] = {
+    a.name: a for a in (LENET5, ALEXNET, ALEXNET2012, _vgg16(), TINY_CNN)
+}
 
 
 # ---- shapes, by formula ----------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from collections.abc import Callable
 import numpy as np
 
 from . import functional as F
-from . import nn, optim
+from . import optim
+from .architectures import ARCHITECTURES, build
 from .autograd import no_grad
 from .gradient_check import gradcheck
 from .reference import conv2d_reference
@@ -105,24 +106,10 @@ def edge_images(count: int, size: int, rng: np.random.Generator) -> tuple[np.nda
     return images, labels
 
 
-def tiny_cnn(generator: np.random.Generator) -> nn.Sequential:
-    """Conv → ReLU → max pool → conv → ReLU → global average → linear: 354 parameters."""
-    return nn.Sequential(
-        nn.Conv2d(1, 4, kernel_size=3, padding=1, generator=generator),  # (N, 4, 8, 8)
-        nn.ReLU(),
-        nn.MaxPool2d(2),  # (N, 4, 4, 4)
-        nn.Conv2d(4, 8, kernel_size=3, generator=generator),  # (N, 8, 2, 2)
-        nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1),  # (N, 8, 1, 1)
-        nn.Flatten(),  # (N, 8)
-        nn.Linear(8, 2, generator=generator),
-    )
-
-
 def section_training(rng: np.random.Generator, steps: int = 30) -> dict[str, float]:
     """A tiny CNN of the engine's own layers learns whether an edge is vertical or horizontal."""
     images, labels = edge_images(256, 8, rng)
-    model = tiny_cnn(rng)
+    model = build(ARCHITECTURES["tiny_cnn"], generator=rng)  # conv-relu-pool-conv-relu-avg-dense
     optimizer = optim.Adam(model.parameters(), lr=0.03)
     x, y = Tensor(images), Tensor(labels)
     losses = []
