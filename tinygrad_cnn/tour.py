@@ -146,7 +146,8 @@ def run_tour(seed: int = 0) -> dict[str, dict]:
     for number, (title, section) in enumerate(SECTIONS, start=1):
         print(f"\n{number}. {title}")
         results[title] = section(rng)
-    print("\nDone. Next: `tinygrad-cnn derive list` for the lecture's formulas, derived and proved.")
+    print("\nDone. Next: `tinygrad-cnn derive list` (in .venv/bin/ after scripts/tour.sh) for the lecture's")
+    print("formulas, derived and proved; `tinygrad-cnn summary lenet5` counts a classic CNN layer by layer.")
     return results
 
 
