@@ -33,17 +33,17 @@ def backward_order(root: Node, parents: Callable[[Node], Iterable[Node]]) -> lis
     First pass: count how many times each node is used. Second pass (Kahn's algorithm from the root):
     a node is emitted once every one of its uses has been emitted. Both passes use explicit stacks.
     """
-    uses: dict[int, int] = {id(root): 0}
+    uses: dict[Node, int] = {root: 0}  # nodes hash by identity (Value, and Tensor despite its elementwise ==)
     stack = [root]
     while stack:
         node = stack.pop()
         for parent in parents(node):
-            key = id(parent)
-            if key in uses:
-                uses[key] += 1
-            else:
-                uses[key] = 1
+            count = uses.get(parent)
+            if count is None:
+                uses[parent] = 1
                 stack.append(parent)
+            else:
+                uses[parent] = count + 1
 
     order: list[Node] = []
     ready = [root]
@@ -51,9 +51,9 @@ def backward_order(root: Node, parents: Callable[[Node], Iterable[Node]]) -> lis
         node = ready.pop()
         order.append(node)
         for parent in parents(node):
-            key = id(parent)
-            uses[key] -= 1
-            if uses[key] == 0:
+            count = uses[parent] - 1
+            uses[parent] = count
+            if not count:
                 ready.append(parent)
     return order
 
@@ -72,9 +72,9 @@ def backpropagate(
     that needs none); gradients reaching a node through several uses are summed with ``+``. When a
     node's gradient is complete, ``deliver(node, g)`` is called once for it, in backward order.
     """
-    pending: dict[int, Any] = {id(root): seed}
+    pending: dict[Node, Any] = {root: seed}
     for node in backward_order(root, parents):
-        g = pending.pop(id(node), None)
+        g = pending.pop(node, None)
         if g is None:
             continue
         deliver(node, g)
@@ -84,8 +84,8 @@ def backpropagate(
         for parent, g_parent in zip(inputs, pullback(node, g)):
             if g_parent is None:
                 continue
-            key = id(parent)
-            pending[key] = g_parent if key not in pending else pending[key] + g_parent
+            earlier = pending.get(parent)
+            pending[parent] = g_parent if earlier is None else earlier + g_parent
 
 
 _grad_mode_state = threading.local()  # one switch per thread, like torch.is_grad_enabled()
