@@ -118,7 +118,7 @@ def test_groups_must_divide_the_channels(dims):
     spatial = (4,) * dims
     kernel = (3,) * dims
     message = error_of(CONV[dims], zeros(1, 2, *spatial), zeros(3, 1, *kernel), groups=2)
-    assert_mentions(message, f"conv{dims}d", "groups=2", "3 output channels")
+    assert_mentions(message, f"conv{dims}d", "groups=2", "out_channels=3")
     message = error_of(CONV[dims], zeros(1, 3, *spatial), zeros(2, 1, *kernel), groups=2)
     assert_mentions(message, f"conv{dims}d", "groups=2", "2 input channels", str((1, 3, *spatial)))
     for groups in (0, -1, 1.5):

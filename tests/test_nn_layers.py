@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tinygrad_cnn as tg
+import tinygrad_cnn.functional as F
 from tinygrad_cnn import Tensor, gradcheck, nn
 from tinygrad_cnn.nn import init
 from tinygrad_cnn.normalization import batch_norm
@@ -308,7 +309,10 @@ def test_init_gain_matches_pytorch(torch):
         (lambda: nn.Conv1d(4, 4, 3, stride=2, padding="same"), "padding='same' needs stride 1"),
         (lambda: nn.Conv1d(4, 4, 3, padding="full"), "padding must be 'same', 'valid' or integers"),
         (lambda: nn.Conv2d(3, 8, 3, padding_mode="mirror"), "padding_mode must be one of"),
-        (lambda: nn.ConvTranspose2d(3, 8, 3, stride=2, output_padding=2), "output_padding=2 must be smaller"),
+        (
+            lambda: nn.ConvTranspose2d(3, 8, 3, stride=2, output_padding=2),
+            r"ConvTranspose2d: output_padding \(2\) must be smaller than stride \(2\)",
+        ),
         (lambda: nn.Linear(0, 3), "Linear: in_features must be a positive integer, got 0"),
         (lambda: nn.Linear(3.0, 3), "Linear: in_features must be a positive integer, got 3.0"),
         (lambda: nn.Linear(3, 3, dtype=np.int64), "Linear: dtype must be a floating-point type"),
@@ -327,14 +331,14 @@ def test_bad_hyperparameters_are_rejected_at_construction(make, message):
 
 def test_input_checks_name_the_layer_and_shape():
     with pytest.raises(
-        ValueError, match=r"Conv2d\(3, 8, \.\.\.\) expects 3 input channels, got input of shape \(1, 4, 8, 8\)"
+        ValueError, match=r"Conv2d\(k=5, s=1, p=0, d=1\) expects 3 input channels, got input of shape \(1, 4, 8, 8\)"
     ):
         nn.Conv2d(3, 8, 5)(Tensor(np.zeros((1, 4, 8, 8), np.float32)))
-    with pytest.raises(ValueError, match=r"Conv2d\(3, 8, \.\.\.\) expects a 4-D or 3-D input .* shape \(8, 8\)"):
+    with pytest.raises(ValueError, match=r"Conv2d\(k=5, s=1, p=0, d=1\) expects a 4-D or 3-D input .* shape \(8, 8\)"):
         nn.Conv2d(3, 8, 5)(Tensor(np.zeros((8, 8), np.float32)))
     with pytest.raises(ValueError, match=r"Linear\(10, 2\) expects inputs with 10 features .*\(2, 3, 4\).*Flatten"):
         nn.Linear(10, 2)(Tensor(np.zeros((2, 3, 4), np.float32)))
-    with pytest.raises(ValueError, match=r"MaxPool2d expects a 4-D or 3-D input"):
+    with pytest.raises(ValueError, match=r"MaxPool2d\(k=2, s=2, p=0, d=1\) expects a 4-D or 3-D input"):
         nn.MaxPool2d(2)(Tensor(np.zeros((2, 2), np.float32)))
     with pytest.raises(TypeError, match="expects a Tensor"):
         nn.Conv1d(1, 1, 1)(np.zeros((1, 1, 3)))
@@ -345,3 +349,44 @@ def test_functional_errors_carry_the_layer_description():
         nn.Conv2d(1, 1, 5)(Tensor(np.zeros((1, 1, 3, 3), np.float32)))  # output would be empty
     with pytest.raises(ValueError, match=r"MaxPool2d\(k=\(2, 3\), s=2, p=0, d=1\)"):
         nn.MaxPool2d((2, 3), stride=2)(Tensor(np.zeros((1, 1, 1, 1), np.float32)))
+
+
+def zeros32(*shape: int) -> Tensor:
+    return Tensor(np.zeros(shape, np.float32))
+
+
+LAYER_AND_FUNCTION_CHECKS = [
+    ("Conv2d", lambda: nn.Conv2d(3, 8, 3, stride=0),
+     "conv2d", lambda: F.conv2d(zeros32(1, 3, 8, 8), zeros32(8, 3, 3, 3), stride=0)),
+    ("Conv1d", lambda: nn.Conv1d(3, 8, 3, stride=2, padding="same"),
+     "conv1d", lambda: F.conv1d(zeros32(1, 3, 8), zeros32(8, 3, 3), stride=2, padding="same")),
+    ("ConvTranspose2d", lambda: nn.ConvTranspose2d(3, 8, 3, stride=2, output_padding=2),
+     "conv_transpose2d",
+     lambda: F.conv_transpose2d(zeros32(1, 3, 4, 4), zeros32(3, 8, 3, 3), stride=2, output_padding=2)),
+    ("MaxPool2d", lambda: nn.MaxPool2d(3, padding=2),
+     "max_pool2d", lambda: F.max_pool2d(zeros32(1, 1, 8, 8), 3, padding=2)),
+    ("AvgPool1d", lambda: nn.AvgPool1d(2, stride=0),
+     "avg_pool1d", lambda: F.avg_pool1d(zeros32(1, 1, 8), 2, stride=0)),
+    ("AdaptiveAvgPool2d", lambda: nn.AdaptiveAvgPool2d(0),
+     "adaptive_avg_pool2d", lambda: F.adaptive_avg_pool2d(zeros32(1, 1, 8, 8), 0)),
+    ("Dropout", lambda: nn.Dropout(1.5), "dropout", lambda: F.dropout(zeros32(4), 1.5)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("layer_name, layer, function_name, function", LAYER_AND_FUNCTION_CHECKS)
+def test_a_layer_and_its_function_share_one_check(layer_name, layer, function_name, function):
+    """The layer checks a hyperparameter when it is built, its function when it is called: one helper, so
+    the two messages differ only in the name."""
+    with pytest.raises(ValueError) as by_layer:
+        layer()
+    with pytest.raises(ValueError) as by_function:
+        function()
+    assert str(by_layer.value).startswith(f"{layer_name}: ")
+    assert str(by_layer.value).replace(layer_name, function_name, 1) == str(by_function.value)
+
+
+def test_adaptive_pooling_layer_keeps_an_axis_given_as_none_and_linear_wants_a_tensor():
+    assert nn.AdaptiveAvgPool2d((None, 2))(zeros32(1, 3, 5, 8)).shape == (1, 3, 5, 2)
+    assert repr(nn.AdaptiveAvgPool2d((None, 2))) == "AdaptiveAvgPool2d(output_size=(None, 2))"
+    with pytest.raises(TypeError, match="linear expects a Tensor, got list"):
+        F.linear([1.0, 2.0], zeros32(3, 2))

@@ -23,19 +23,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from math import prod
-from typing import Any
 
 import numpy as np
 
 from . import ops
-from .shapes import conv_output_size, conv_output_size_formula, conv_transpose_output_size, same_padding
+from ._args import (
+    PADDING_MODES,
+    batched,
+    check_groups,
+    check_output_padding,
+    conv_geometry,
+    describe,
+    int_tuple,
+    one_of,
+    padding_pairs,
+    positive_int,
+)
+from .shapes import conv_output_size, conv_output_size_formula, conv_transpose_output_size
 from .tensor import Tensor, apply, cat
 
 __all__ = ["conv", "conv_transpose", "unfold", "fold", "pad_spatial", "PADDING_MODES"]
 
-PADDING_MODES = ("zeros", "circular", "reflect", "replicate")
 IntOrTuple = int | Sequence[int]
-_SPATIAL_NAMES = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 
 def conv(
@@ -57,15 +66,17 @@ def conv(
     """
     dims = weight.ndim - 2
     op = layer or f"conv{dims}d"
-    kernel = _ints(tuple(weight.shape[2:]), dims, "kernel_size", 1, op)
-    stride, dilation = _ints(stride, dims, "stride", 1, op), _ints(dilation, dims, "dilation", 1, op)
-    pads = _conv_padding(padding, kernel, stride, dilation, op)
-    name = layer or _describe(op, kernel, stride, pads, dilation)
-    x, unbatched = _batched(x, dims, name)
-    _check_conv_channels(x, weight, groups, name)
-    _check_bias(bias, weight.shape[0], name)
-    if padding_mode not in PADDING_MODES:
-        raise ValueError(f"{name}: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
+    kernel, stride, padding, dilation = conv_geometry(
+        op, dims, tuple(weight.shape[2:]), stride, padding, dilation, strings=("same", "valid")
+    )
+    one_of(op, "padding_mode", padding_mode, PADDING_MODES)
+    name = layer or describe(op, kernel, stride, padding, dilation)
+    out_channels, in_per_group = weight.shape[:2]
+    groups = positive_int(name, "groups", groups)
+    x, unbatched = batched(name, x, dims, in_per_group * groups, f" (weight {weight.shape}, groups={groups})")
+    check_groups(name, groups, x.shape[1], out_channels)
+    _check_bias(bias, out_channels, name)
+    pads = padding_pairs(padding, kernel, dilation)
     _check_output_size(name, x.shape[2:], kernel, stride, pads, dilation)
 
     x = pad_spatial(x, pads, padding_mode, name)
@@ -117,22 +128,13 @@ def conv_transpose(
     """
     dims = weight.ndim - 2
     op = layer or f"conv_transpose{dims}d"
-    kernel = _ints(tuple(weight.shape[2:]), dims, "kernel_size", 1, op)
-    stride, dilation = _ints(stride, dims, "stride", 1, op), _ints(dilation, dims, "dilation", 1, op)
-    padding = _ints(padding, dims, "padding", 0, op)
-    output_padding = _ints(output_padding, dims, "output_padding", 0, op)
-    name = layer or _describe(op, kernel, stride, [(p, p) for p in padding], dilation)
-    x, unbatched = _batched(x, dims, name)
-    _check_groups(groups, name)
+    kernel, stride, padding, dilation = conv_geometry(op, dims, tuple(weight.shape[2:]), stride, padding, dilation)
+    output_padding = check_output_padding(op, output_padding, stride, dilation)
+    name = layer or describe(op, kernel, stride, padding, dilation)
+    groups = positive_int(name, "groups", groups)
+    x, unbatched = batched(name, x, dims, weight.shape[0], f" (weight {weight.shape}, groups={groups})")
+    check_groups(name, groups, x.shape[1], weight.shape[1] * groups)
     _check_bias(bias, weight.shape[1] * groups, name)
-    if x.shape[1] != weight.shape[0] or weight.shape[0] % groups:
-        raise ValueError(
-            f"{name}: weight of shape {weight.shape} with groups={groups} expects {weight.shape[0]} input "
-            f"channels (divisible by groups), got input of shape {x.shape}"
-        )
-    for extra, s, d in zip(output_padding, stride, dilation):
-        if extra >= max(s, d):
-            raise ValueError(f"{name}: output_padding ({extra}) must be smaller than stride ({s}) or dilation ({d})")
     sizes = [conv_transpose_output_size(n, k, s, p, op, d) for n, k, s, p, op, d in
              zip(x.shape[2:], kernel, stride, padding, output_padding, dilation)]  # fmt: skip
     if min(sizes) < 1:
@@ -182,12 +184,15 @@ def unfold(
                [1., 2., 4., 5.],
                [3., 4., 6., 7.],
                [4., 5., 7., 8.]])
+        >>> unfold(Tensor(np.zeros((1, 3, 32, 32))), 5).shape   # C·k² = 75 rows, one column per window: 28² = 784
+        (1, 75, 784)
     """
-    kernel, dilation, padding, stride = _geometry("unfold", 2, kernel_size, dilation, padding, stride)
-    name = _describe("unfold", kernel, stride, [(p, p) for p in padding], dilation)
-    x, unbatched = _batched(x, 2, name)
-    _check_output_size(name, x.shape[2:], kernel, stride, [(p, p) for p in padding], dilation)
-    x = pad_spatial(x, [(p, p) for p in padding], "zeros", name)
+    kernel, stride, padding, dilation = conv_geometry("unfold", 2, kernel_size, stride, padding, dilation)
+    name = describe("unfold", kernel, stride, padding, dilation)
+    x, unbatched = batched(name, x, 2)
+    pads = padding_pairs(padding, kernel, dilation)
+    _check_output_size(name, x.shape[2:], kernel, stride, pads, dilation)
+    x = pad_spatial(x, pads, "zeros", name)
     windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, oH, oW, C, kH, kW)
     batch, channels = x.shape[:2]
     locations = prod(windows.shape[1:3])
@@ -205,11 +210,20 @@ def fold(
     stride: IntOrTuple = 1,
 ) -> Tensor:
     """The adjoint of :func:`unfold`: ``(N, C·kH·kW, L) -> (N, C, H, W)`` (or unbatched ``(C·kH·kW, L)``),
-    values of overlapping windows summed."""
-    output_size = _ints(output_size, 2, "output_size", 1, "fold")
-    kernel, dilation, padding, stride = _geometry("fold", 2, kernel_size, dilation, padding, stride)
-    name = _describe("fold", kernel, stride, [(p, p) for p in padding], dilation)
-    _check_output_size(name, output_size, kernel, stride, [(p, p) for p in padding], dilation)
+    values of overlapping windows summed.
+
+    Examples:
+        >>> import numpy as np
+        >>> ones = Tensor(np.ones((1, 1, 3, 3)))
+        >>> fold(unfold(ones, 2), (3, 3), 2).numpy()[0, 0]   # how many 2×2 windows cover each pixel
+        array([[1., 2., 1.],
+               [2., 4., 2.],
+               [1., 2., 1.]])
+    """
+    output_size = int_tuple("fold", "output_size", output_size, 2)
+    kernel, stride, padding, dilation = conv_geometry("fold", 2, kernel_size, stride, padding, dilation)
+    name = describe("fold", kernel, stride, padding, dilation)
+    _check_output_size(name, output_size, kernel, stride, padding_pairs(padding, kernel, dilation), dilation)
     out = [conv_output_size(n, k, s, p, d) for n, k, s, p, d in zip(output_size, kernel, stride, padding, dilation)]
     unbatched = cols.ndim == 2
     if unbatched:
@@ -231,6 +245,7 @@ def fold(
 def pad_spatial(x: Tensor, pads: Sequence[tuple[int, int]], mode: str = "zeros", name: str = "pad") -> Tensor:
     """Pad the spatial dims of ``(N, C, *spatial)``: zeros, or by indexing (circular / reflect / replicate),
     so the gradient of the non-zero modes is the indexing gradient (repeated indices accumulate)."""
+    one_of(name, "padding_mode", mode, (*PADDING_MODES, "constant"))
     if all(before == 0 and after == 0 for before, after in pads):
         return x
     if mode in ("zeros", "constant"):
@@ -247,90 +262,13 @@ def pad_spatial(x: Tensor, pads: Sequence[tuple[int, int]], mode: str = "zeros",
         elif mode == "reflect":
             index = np.abs(positions)
             index = np.where(index > n - 1, 2 * (n - 1) - index, index)  # mirror without repeating the edge
-        elif mode == "replicate":
+        else:  # replicate
             index = np.clip(positions, 0, n - 1)
-        else:
-            raise ValueError(f"{name}: unknown padding mode {mode!r}; use one of {PADDING_MODES}")
         x = x[(slice(None),) * axis + (index,)]
     return x
 
 
-# ---- argument handling and checks (every message names the layer and shows the numbers) ----
-
-
-def _ints(value: Any, dims: int, what: str, minimum: int, name: str) -> tuple[int, ...]:
-    """``value`` as ``dims`` ints ≥ ``minimum``; anything else is a ValueError naming ``name``."""
-    if isinstance(value, (int, np.integer)):
-        values: tuple[Any, ...] = (value,) * dims
-    elif isinstance(value, (tuple, list)):
-        values = tuple(value)
-    else:
-        values = ()
-    if len(values) != dims or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
-        raise ValueError(f"{name}: {what} must be an int or {dims} ints, got {value!r}")
-    if min(values) < minimum:
-        raise ValueError(f"{name}: {what} must be ≥ {minimum}, got {value!r}")
-    return tuple(int(v) for v in values)
-
-
-def _geometry(name: str, dims: int, kernel_size, dilation, padding, stride) -> tuple[tuple[int, ...], ...]:
-    return (
-        _ints(kernel_size, dims, "kernel_size", 1, name),
-        _ints(dilation, dims, "dilation", 1, name),
-        _ints(padding, dims, "padding", 0, name),
-        _ints(stride, dims, "stride", 1, name),
-    )
-
-
-def _conv_padding(padding: Any, kernel, stride, dilation, name: str) -> list[tuple[int, int]]:
-    """(before, after) per spatial dim from an int, a tuple, 'valid' or 'same'."""
-    if isinstance(padding, str):
-        if padding == "valid":
-            return [(0, 0)] * len(kernel)
-        if padding == "same":
-            if any(s != 1 for s in stride):
-                raise ValueError(f"{name}: padding='same' needs stride 1 (got stride {stride}), as in PyTorch")
-            return [same_padding(k, d) for k, d in zip(kernel, dilation)]
-        raise ValueError(f"{name}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
-    return [(p, p) for p in _ints(padding, len(kernel), "padding", 0, name)]
-
-
-def _describe(op: str, kernel, stride, pads, dilation) -> str:
-    def compact(values):
-        return values[0] if len(set(values)) == 1 else tuple(values)
-
-    before = [p for p, _ in pads]
-    return f"{op}(k={compact(kernel)}, s={compact(stride)}, p={compact(before)}, d={compact(dilation)})"
-
-
-def _batched(x: Tensor, dims: int, name: str) -> tuple[Tensor, bool]:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
-    if x.ndim == dims + 1:
-        return x.unsqueeze(0), True
-    if x.ndim != dims + 2:
-        raise ValueError(
-            f"{name}: expects input of shape (N, C, {_SPATIAL_NAMES.get(dims, '...')}) "
-            f"or unbatched (C, ...): {dims + 2} or {dims + 1} dims, got shape {x.shape}"
-        )
-    return x, False
-
-
-def _check_groups(groups: Any, name: str) -> None:
-    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
-
-
-def _check_conv_channels(x: Tensor, weight: Tensor, groups: int, name: str) -> None:
-    _check_groups(groups, name)
-    out_channels, in_per_group = weight.shape[:2]
-    if out_channels % groups:
-        raise ValueError(f"{name}: groups={groups} must divide the {out_channels} output channels")
-    if x.shape[1] != in_per_group * groups:
-        raise ValueError(
-            f"{name}: expects {in_per_group * groups} input channels (weight {weight.shape}, groups={groups}), "
-            f"got input of shape {x.shape}"
-        )
+# ---- checks that need the tensors (the arguments' checks are in _args; every message names the layer) ----
 
 
 def _check_bias(bias: Tensor | None, out_channels: int, name: str) -> None:

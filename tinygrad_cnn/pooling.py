@@ -27,7 +27,8 @@ from math import ceil, floor
 import numpy as np
 
 from . import ops
-from .conv import IntOrTuple, _batched, _ints
+from ._args import batched, describe, int_tuple, pool_geometry
+from .conv import IntOrTuple
 from .shapes import pool_output_size, pool_output_size_formula
 from .tensor import Tensor, apply
 
@@ -46,9 +47,10 @@ def max_pool(
     layer: str | None = None,
 ) -> Tensor:
     """Max over each window of ``(N, C, *spatial)`` (or unbatched ``(C, *spatial)``)."""
-    name = layer or f"max_pool{dims}d"
-    kernel, stride, padding, dilation = _pool_geometry(name, dims, kernel_size, stride, padding, dilation)
-    x, unbatched = _batched(x, dims, name)
+    op = layer or f"max_pool{dims}d"
+    kernel, stride, padding, dilation = pool_geometry(op, dims, kernel_size, stride, padding, dilation)
+    name = layer or describe(op, kernel, stride, padding, dilation)
+    x, unbatched = batched(name, x, dims)
     windows = _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill=-np.inf)  # (N, *out, C, *k)
     out = windows.amax(dim=tuple(range(-dims, 0)))  # (N, *out, C)
     out = out.permute(0, -1, *range(1, 1 + dims))  # -> (N, C, *out)
@@ -68,9 +70,10 @@ def avg_pool(
     layer: str | None = None,
 ) -> Tensor:
     """Mean over each window, divided as PyTorch divides (see the module docstring)."""
-    name = layer or f"avg_pool{dims}d"
-    kernel, stride, padding, dilation = _pool_geometry(name, dims, kernel_size, stride, padding, 1)
-    x, unbatched = _batched(x, dims, name)
+    op = layer or f"avg_pool{dims}d"
+    kernel, stride, padding, dilation = pool_geometry(op, dims, kernel_size, stride, padding, 1)
+    name = layer or describe(op, kernel, stride, padding)
+    x, unbatched = batched(name, x, dims)
     windows = _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill=0.0)  # (N, *out, C, *k)
     sums = windows.sum(dim=tuple(range(-dims, 0)))  # (N, *out, C)
     out_size = sums.shape[1:-1]
@@ -85,23 +88,16 @@ def avg_pool(
     return out[0] if unbatched else out
 
 
-def adaptive_avg_pool(x: Tensor, output_size: IntOrTuple, *, dims: int = 2) -> Tensor:
+def adaptive_avg_pool(x: Tensor, output_size: IntOrTuple, *, dims: int = 2, layer: str | None = None) -> Tensor:
     """Average ``(N, C, *spatial)`` into exactly ``output_size`` bins per axis (``None`` keeps an axis)."""
-    name = f"adaptive_avg_pool{dims}d"
-    x, unbatched = _batched(x, dims, name)
+    name = layer or f"adaptive_avg_pool{dims}d"
+    sizes = int_tuple(name, "output_size", output_size, dims, allow_none=True)
+    x, unbatched = batched(name, x, dims)
     if x.dtype.kind != "f":
         raise ValueError(f"{name}: needs a floating-point input, got {x.dtype}")
-    if isinstance(output_size, (tuple, list)):
-        sizes = tuple(output_size)
-    else:
-        sizes = (output_size,) * dims
-    if len(sizes) != dims:
-        raise ValueError(f"{name}: output_size must be an int or {dims} ints, got {output_size!r}")
     out = x
     for axis, (n, m) in enumerate(zip(x.shape[2:], sizes), start=2):
         m = n if m is None else m
-        if not isinstance(m, int) or m < 1:
-            raise ValueError(f"{name}: output sizes must be positive ints, got {output_size!r}")
         averaging = Tensor(_averaging_matrix(n, m).astype(x.dtype))  # (m, n)
         moved = out.transpose(axis, -1)  # this axis last: (..., n)
         out = (moved @ averaging.T).transpose(axis, -1)  # (..., n) @ (n, m) -> (..., m), axis put back
@@ -115,19 +111,6 @@ def _averaging_matrix(n: int, m: int) -> np.ndarray:
         start, end = floor(i * n / m), ceil((i + 1) * n / m)
         matrix[i, start:end] = 1.0 / (end - start)
     return matrix
-
-
-def _pool_geometry(name, dims, kernel_size, stride, padding, dilation):
-    kernel = _ints(kernel_size, dims, "kernel_size", 1, name)
-    stride = kernel if stride is None or stride == [] or stride == () else _ints(stride, dims, "stride", 1, name)
-    padding = _ints(padding, dims, "padding", 0, name)
-    dilation = _ints(dilation, dims, "dilation", 1, name)
-    for p, k in zip(padding, kernel):
-        if p > k // 2:
-            raise ValueError(
-                f"{name}: padding {p} must be at most half the kernel size {k} (⌊{k}/2⌋ = {k // 2}), as in PyTorch"
-            )
-    return kernel, stride, padding, dilation
 
 
 def _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill) -> Tensor:

@@ -569,7 +569,14 @@ def _as_index(index: Any) -> Any:
 
 
 def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
-    """Matrix product with NumPy's rules; a shape mismatch names both shapes."""
+    """Matrix product with NumPy's rules, ``out[i, j] = Σ_k a[i, k]·b[k, j]``; a shape mismatch names both shapes.
+
+    Examples:
+        >>> matmul(Tensor([[1.0, 2.0]]), Tensor([[3.0], [4.0]])).tolist()   # 1·3 + 2·4
+        [[11.0]]
+        >>> matmul(ones(5, 2, 3), ones(3, 4)).shape                          # batch dims broadcast
+        (5, 2, 4)
+    """
     a_t, b_t = _promote(ops.Matmul, a, b, _lift(a, None), _lift(b, None))
     if a_t.ndim == 0 or b_t.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dim, got shapes {a_t.shape} and {b_t.shape}")
@@ -593,7 +600,13 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
 
 
 def where(condition: ArrayLike, a: ArrayLike, b: ArrayLike) -> Tensor:
-    """``a`` where ``condition`` holds, else ``b``; differentiable in ``a`` and ``b``."""
+    """``a`` where ``condition`` holds, else ``b``; differentiable in ``a`` and ``b``.
+
+    Examples:
+        >>> x = Tensor([-2.0, 0.5, 3.0])
+        >>> where(x > 0, x, 0.0).tolist()   # ReLU
+        [0.0, 0.5, 3.0]
+    """
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
     a_t = _lift(a, b if isinstance(b, Tensor) else None)
     b_t = _lift(b, a_t)
@@ -604,11 +617,24 @@ def where(condition: ArrayLike, a: ArrayLike, b: ArrayLike) -> Tensor:
 
 
 def maximum(a: ArrayLike, b: ArrayLike) -> Tensor:
-    """Elementwise maximum; at ties each side gets half the gradient."""
+    """Elementwise maximum; at ties each side gets half the gradient.
+
+    Examples:
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> maximum(x, Tensor([1.0, 0.0])).sum().backward()
+        >>> x.grad.tolist()                 # the tie at 1.0 shares its gradient
+        [0.5, 1.0]
+    """
     return _binary(ops.Maximum, "maximum", a, b)
 
 
 def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """Elementwise minimum, ``−maximum(−a, −b)``.
+
+    Examples:
+        >>> minimum(Tensor([1.0, 5.0]), 3.0).tolist()   # clip from above
+        [1.0, 3.0]
+    """
     a_t = _lift(a, b if isinstance(b, Tensor) else None)
     b_t = _lift(b, a_t)
     _check_broadcast("minimum", a_t.shape, b_t.shape)  # name this op, not the maximum it is built from
@@ -616,7 +642,12 @@ def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors along an existing dim (``torch.cat``)."""
+    """Join tensors along an existing dim (``torch.cat``).
+
+    Examples:
+        >>> cat([zeros(2, 3), ones(1, 3)]).tolist()
+        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]
+    """
     tensors = [_lift(t, None) for t in tensors]
     if not tensors:
         raise ValueError("cat: needs at least one tensor")
@@ -634,7 +665,12 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join same-shape tensors along a new dim (``torch.stack``)."""
+    """Join same-shape tensors along a new dim (``torch.stack``).
+
+    Examples:
+        >>> stack([zeros(2, 3), ones(2, 3)]).shape, stack([zeros(2, 3), ones(2, 3)], dim=2).shape
+        ((2, 2, 3), (2, 3, 2))
+    """
     tensors = [_lift(t, None) for t in tensors]
     if not tensors:
         raise ValueError("stack: needs at least one tensor")
@@ -645,34 +681,76 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 
 def tensor(data: ArrayLike, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """``torch.tensor``: a new tensor (a copy of ``data``)."""
+    """``torch.tensor``: a new tensor (a copy of ``data``); Python floats give float32, ints int64.
+
+    Examples:
+        >>> tensor([1.0, 2.0], requires_grad=True), tensor([1, 2]).dtype
+        (Tensor([1., 2.], requires_grad=True), dtype('int64'))
+    """
     return Tensor(np.array(_as_array(data, dtype), copy=True), requires_grad=requires_grad)
 
 
 def zeros(*shape: int | Sequence[int], dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros (float32 unless ``dtype``); the shape as separate ints or one tuple.
+
+    Examples:
+        >>> zeros(2, 3).shape == zeros((2, 3)).shape, zeros(2).dtype
+        (True, dtype('float32'))
+    """
     return Tensor(np.zeros(_shape_arg(shape), dtype), requires_grad=requires_grad)
 
 
 def ones(*shape: int | Sequence[int], dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones (float32 unless ``dtype``).
+
+    Examples:
+        >>> ones(2, 2)
+        Tensor([[1., 1.],
+                [1., 1.]])
+    """
     return Tensor(np.ones(_shape_arg(shape), dtype), requires_grad=requires_grad)
 
 
 def full(
     shape: Sequence[int], fill_value: float, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False
 ) -> Tensor:
+    """A tensor of ``shape`` with every entry ``fill_value``.
+
+    Examples:
+        >>> full((2, 3), 0.5).tolist()
+        [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]
+    """
     return Tensor(np.full(tuple(shape), fill_value, dtype), requires_grad=requires_grad)
 
 
 def zeros_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``t``'s shape and dtype.
+
+    Examples:
+        >>> zeros_like(Tensor([[1, 2, 3]]))
+        Tensor([[0, 0, 0]])
+    """
     return Tensor(np.zeros_like(t.data), requires_grad=requires_grad)
 
 
 def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    """Ones of ``t``'s shape and dtype.
+
+    Examples:
+        >>> ones_like(Tensor([0.5, 2.0]))
+        Tensor([1., 1.])
+    """
     return Tensor(np.ones_like(t.data), requires_grad=requires_grad)
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None) -> Tensor:
-    """``torch.arange``: integers give int64, any float argument gives float32 (unless ``dtype``)."""
+    """``torch.arange``: ``start, start + step, ...`` up to but excluding ``end``; integers give int64, any
+    float argument gives float32 (unless ``dtype``).
+
+    Examples:
+        >>> arange(4), arange(0, 1, 0.25)
+        (Tensor([0, 1, 2, 3]), Tensor([0.  , 0.25, 0.5 , 0.75]))
+    """
     if end is None:
         start, end = 0, start
     if dtype is None and any(isinstance(v, float) for v in (start, end, step)):
@@ -681,6 +759,13 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
 
 
 def eye(n: int, dtype: Any = DEFAULT_DTYPE) -> Tensor:
+    """The ``n × n`` identity matrix.
+
+    Examples:
+        >>> eye(2)
+        Tensor([[1., 0.],
+                [0., 1.]])
+    """
     return Tensor(np.eye(n, dtype=dtype))
 
 
@@ -690,7 +775,13 @@ def randn(
     requires_grad: bool = False,
     generator: np.random.Generator | None = None,
 ) -> Tensor:
-    """Standard normal samples from ``generator`` (default: the one :func:`manual_seed` seeds)."""
+    """Standard normal samples ``N(0, 1)`` from ``generator`` (default: the one :func:`manual_seed` seeds).
+
+    Examples:
+        >>> a, b = randn(2, 3, generator=np.random.default_rng(0)), randn(2, 3, generator=np.random.default_rng(0))
+        >>> a.shape, bool((a == b).numpy().all())    # the same seed, the same numbers
+        ((2, 3), True)
+    """
     gen = generator or default_generator()
     return Tensor(gen.standard_normal(_shape_arg(shape)).astype(dtype), requires_grad=requires_grad)
 
@@ -701,6 +792,12 @@ def rand(
     requires_grad: bool = False,
     generator: np.random.Generator | None = None,
 ) -> Tensor:
-    """Uniform samples in [0, 1)."""
+    """Uniform samples in [0, 1) from ``generator`` (default: the one :func:`manual_seed` seeds).
+
+    Examples:
+        >>> u = rand(1000, generator=np.random.default_rng(0)).numpy()
+        >>> bool(u.min() >= 0 and u.max() < 1), u.dtype
+        (True, dtype('float32'))
+    """
     gen = generator or default_generator()
     return Tensor(gen.random(_shape_arg(shape)).astype(dtype), requires_grad=requires_grad)

@@ -80,7 +80,7 @@ class Value:
             return NotImplemented
         k = other
         out = Value(_real_power(self.data, k), (self,), f"**{k}")
-        out._backward = lambda g, out, a: (g * k * _power_or_inf(a, k - 1),)
+        out._backward = lambda g, out, a: (g * k * _power_or_inf(a, k - 1) if k else g * 0,)  # d(a**0) = 0, also at 0
         return out
 
     def relu(self) -> Value:

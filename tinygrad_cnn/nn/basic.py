@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
+from .._args import probability
 from ..tensor import Tensor
 from .module import Module
 
@@ -44,9 +45,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, *, generator: np.random.Generator | None = None) -> None:
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
-        self.p = float(p)
+        self.p = probability("Dropout", "p", p)
         self.generator = generator
 
     def forward(self, x: Tensor) -> Tensor:

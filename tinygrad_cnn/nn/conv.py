@@ -1,7 +1,8 @@
 """Convolution layers: a weight of shape ``(C_out, C_in / groups, *kernel)`` shared by every window.
 
 The arithmetic lives in :mod:`tinygrad_cnn.functional`; a layer holds the weight and bias, checks its
-hyperparameters once, at construction, and checks each input's channels before calling the function.
+hyperparameters once, at construction, and passes its description as ``layer=`` so that the function's
+checks of each input name the layer.
 
 Examples:
     >>> import numpy as np
@@ -22,15 +23,21 @@ from typing import Any
 import numpy as np
 
 from .. import functional as F
+from .._args import (
+    PADDING_MODES,
+    check_groups,
+    check_output_padding,
+    conv_geometry,
+    describe,
+    float_dtype,
+    one_of,
+    positive_int,
+)
 from ..tensor import Tensor
 from . import init
-from ._args import check_input, compact, float_dtype, int_tuple, positive_int
 from .module import Module, Parameter
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
-
-LAYOUTS = {1: "(N, C, L) or (C, L)", 2: "(N, C, H, W) or (C, H, W)", 3: "(N, C, D, H, W) or (C, D, H, W)"}
-PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class _ConvNd(Module):
@@ -55,27 +62,16 @@ class _ConvNd(Module):
         generator: np.random.Generator | None,
     ) -> None:
         super().__init__()
-        name, n = type(self).__name__, self.dims
+        name = type(self).__name__
         self.in_channels = positive_int(name, "in_channels", in_channels)
         self.out_channels = positive_int(name, "out_channels", out_channels)
-        self.groups = positive_int(name, "groups", groups)
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"{name}: groups={groups} must divide both in_channels={in_channels} and out_channels={out_channels}"
-            )
-        self.kernel_size = int_tuple(name, "kernel_size", kernel_size, n)
-        self.stride = int_tuple(name, "stride", stride, n)
-        self.dilation = int_tuple(name, "dilation", dilation, n)
-        self.padding = self._check_padding(padding)
-        self.output_padding = int_tuple(name, "output_padding", output_padding, n, minimum=0)
-        if any(op >= max(s, d) for op, s, d in zip(self.output_padding, self.stride, self.dilation)):
-            raise ValueError(
-                f"{name}: output_padding={output_padding} must be smaller than stride={stride} or dilation={dilation}"
-            )
-        allowed = ("zeros",) if self.transposed else PADDING_MODES
-        if padding_mode not in allowed:
-            raise ValueError(f"{name}: padding_mode must be one of {allowed}, got {padding_mode!r}")
-        self.padding_mode = padding_mode
+        self.groups = check_groups(name, groups, self.in_channels, self.out_channels)
+        strings = () if self.transposed else ("same", "valid")
+        self.kernel_size, self.stride, self.padding, self.dilation = conv_geometry(
+            name, self.dims, kernel_size, stride, padding, dilation, strings
+        )
+        self.output_padding = check_output_padding(name, output_padding, self.stride, self.dilation)
+        self.padding_mode = one_of(name, "padding_mode", padding_mode, ("zeros",) if self.transposed else PADDING_MODES)
 
         dtype = float_dtype(name, dtype)
         if self.transposed:
@@ -85,16 +81,6 @@ class _ConvNd(Module):
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         self.register_parameter("bias", Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None)
         self.reset_parameters(generator)
-
-    def _check_padding(self, padding: Any) -> tuple[int, ...] | str:
-        name = type(self).__name__
-        if isinstance(padding, str) and not self.transposed:
-            if padding not in ("same", "valid"):
-                raise ValueError(f"{name}: padding must be 'same', 'valid' or integers, got {padding!r}")
-            if padding == "same" and any(s != 1 for s in self.stride):
-                raise ValueError(f"{name}: padding='same' needs stride 1, got stride={self.stride}")
-            return padding
-        return int_tuple(name, "padding", padding, self.dims, minimum=0)
 
     def reset_parameters(self, generator: np.random.Generator | None = None) -> None:
         """PyTorch's default: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
@@ -111,13 +97,7 @@ class _ConvNd(Module):
     @property
     def layer(self) -> str:
         """A short description for error messages, e.g. ``Conv2d(k=5, s=1, p=0, d=1)``."""
-        k, s, p, d = (compact(v) for v in (self.kernel_size, self.stride, self.padding, self.dilation))
-        return f"{type(self).__name__}(k={k}, s={s}, p={p}, d={d})"
-
-    def _check(self, x: Tensor) -> None:
-        description = f"{type(self).__name__}({self.in_channels}, {self.out_channels}, ...)"
-        ndims = (self.dims + 2, self.dims + 1)  # batched or a single example
-        check_input(description, x, ndims, LAYOUTS[self.dims], self.in_channels, channel_dim=-self.dims - 1)
+        return describe(type(self).__name__, self.kernel_size, self.stride, self.padding, self.dilation)
 
     def extra_repr(self) -> str:
         n = self.dims
@@ -162,7 +142,6 @@ class _Conv(_ConvNd):
         )  # fmt: skip
 
     def forward(self, x: Tensor) -> Tensor:
-        self._check(x)
         conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[self.dims]
         return conv(
             x, self.weight, self.bias, stride=self.stride, padding=self.padding, dilation=self.dilation,
@@ -216,7 +195,6 @@ class _ConvTranspose(_ConvNd):
         )  # fmt: skip
 
     def forward(self, x: Tensor) -> Tensor:
-        self._check(x)
         conv_transpose = {1: F.conv_transpose1d, 2: F.conv_transpose2d}[self.dims]
         return conv_transpose(
             x, self.weight, self.bias, stride=self.stride, padding=self.padding,

@@ -75,28 +75,60 @@ def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None) -> Tensor:
-    """Fill with samples of ``U(a, b)``."""
+    """Fill with samples of ``U(a, b)``, in place; returns ``tensor``.
+
+    Examples:
+        >>> w = Tensor(np.empty(1000))
+        >>> uniform_(w, -2.0, -1.0, generator=np.random.default_rng(0)) is w
+        True
+        >>> bool(w.numpy().min() >= -2.0 and w.numpy().max() <= -1.0)
+        True
+    """
     return _fill(tensor, (generator or default_generator()).uniform(a, b, tensor.shape))
 
 
 def normal_(
     tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: np.random.Generator | None = None
 ) -> Tensor:
-    """Fill with samples of ``N(mean, std²)``."""
+    """Fill with samples of ``N(mean, std²)``, in place.
+
+    Examples:
+        >>> w = normal_(Tensor(np.empty(10000)), mean=3.0, std=0.5, generator=np.random.default_rng(0))
+        >>> round(float(w.numpy().mean()), 1), round(float(w.numpy().std()), 1)
+        (3.0, 0.5)
+    """
     return _fill(tensor, (generator or default_generator()).normal(mean, std, tensor.shape))
 
 
 def constant_(tensor: Tensor, value: float) -> Tensor:
+    """Fill with ``value``, in place (e.g. a bias of 0.1 to keep ReLUs alive at the start).
+
+    Examples:
+        >>> constant_(Tensor(np.empty(3)), 0.1).tolist()
+        [0.1, 0.1, 0.1]
+    """
     tensor.data[...] = value
     tensor.bump_version()
     return tensor
 
 
 def zeros_(tensor: Tensor) -> Tensor:
+    """Fill with zeros, in place.
+
+    Examples:
+        >>> zeros_(Tensor([1.0, 2.0])).tolist()
+        [0.0, 0.0]
+    """
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor: Tensor) -> Tensor:
+    """Fill with ones, in place (e.g. a batch-norm scale).
+
+    Examples:
+        >>> ones_(Tensor([0.0, 2.0])).tolist()
+        [1.0, 1.0]
+    """
     return constant_(tensor, 1.0)
 
 
@@ -115,7 +147,13 @@ def kaiming_uniform_(
     nonlinearity: str = "leaky_relu",
     generator: np.random.Generator | None = None,
 ) -> Tensor:
-    """``U(-b, b)`` with ``b = sqrt(3) · gain / sqrt(fan)`` (He et al. 2015)."""
+    """``U(-b, b)`` with ``b = sqrt(3) · gain / sqrt(fan)`` (He et al. 2015).
+
+    Examples:
+        >>> w = kaiming_uniform_(Tensor(np.empty((64, 24))), generator=np.random.default_rng(0))
+        >>> bool(np.abs(w.numpy()).max() <= 0.5)   # a = 0 (ReLU): b = sqrt(6 / fan_in) = sqrt(6/24)
+        True
+    """
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, generator)
 
@@ -127,7 +165,13 @@ def kaiming_normal_(
     nonlinearity: str = "leaky_relu",
     generator: np.random.Generator | None = None,
 ) -> Tensor:
-    """``N(0, std²)`` with ``std = gain / sqrt(fan)`` (He et al. 2015)."""
+    """``N(0, std²)`` with ``std = gain / sqrt(fan)`` (He et al. 2015).
+
+    Examples:
+        >>> w = kaiming_normal_(Tensor(np.empty((256, 512))), nonlinearity="relu", generator=np.random.default_rng(0))
+        >>> round(float(w.numpy().std()) / math.sqrt(2 / 512), 2)   # std = sqrt(2) / sqrt(fan_in)
+        1.0
+    """
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
 
@@ -137,11 +181,23 @@ def _xavier_std(tensor: Tensor, gain: float) -> float:
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None) -> Tensor:
-    """``U(-b, b)`` with ``b = gain · sqrt(6 / (fan_in + fan_out))`` (Glorot & Bengio 2010)."""
+    """``U(-b, b)`` with ``b = gain · sqrt(6 / (fan_in + fan_out))`` (Glorot & Bengio 2010).
+
+    Examples:
+        >>> w = xavier_uniform_(Tensor(np.empty((12, 12))), generator=np.random.default_rng(0))
+        >>> bool(np.abs(w.numpy()).max() <= 0.5)   # b = sqrt(6 / (12 + 12))
+        True
+    """
     bound = math.sqrt(3.0) * _xavier_std(tensor, gain)
     return uniform_(tensor, -bound, bound, generator)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None) -> Tensor:
-    """``N(0, std²)`` with ``std = gain · sqrt(2 / (fan_in + fan_out))`` (Glorot & Bengio 2010)."""
+    """``N(0, std²)`` with ``std = gain · sqrt(2 / (fan_in + fan_out))`` (Glorot & Bengio 2010).
+
+    Examples:
+        >>> w = xavier_normal_(Tensor(np.empty((200, 200))), generator=np.random.default_rng(0))
+        >>> round(float(w.numpy().std()) / math.sqrt(2 / 400), 2)
+        1.0
+    """
     return normal_(tensor, 0.0, _xavier_std(tensor, gain), generator)

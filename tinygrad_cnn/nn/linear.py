@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from .. import functional as F
+from .._args import float_dtype, positive_int
 from ..tensor import Tensor
 from . import init
-from ._args import float_dtype, positive_int
 from .module import Module, Parameter
 
 __all__ = ["Linear", "Identity"]
@@ -54,17 +54,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, x: Tensor) -> Tensor:
-        if not isinstance(x, Tensor):
-            raise TypeError(f"{self._description()} expects a Tensor, got {type(x).__name__}")
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(
-                f"{self._description()} expects inputs with {self.in_features} features in the last dim, "
-                f"got input of shape {x.shape}" + (" (flatten it first, e.g. with nn.Flatten())" if x.ndim > 2 else "")
-            )
-        return F.linear(x, self.weight, self.bias)
-
-    def _description(self) -> str:
-        return f"Linear({self.in_features}, {self.out_features})"
+        return F.linear(x, self.weight, self.bias, layer=f"Linear({self.in_features}, {self.out_features})")
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from .._args import check_input, float_dtype, positive_int
 from ..normalization import batch_norm
 from ..tensor import Tensor
-from ._args import check_input, float_dtype, positive_int
 from .module import Module, Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]

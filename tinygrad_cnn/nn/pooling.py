@@ -11,37 +11,18 @@ Examples:
 from __future__ import annotations
 
 from .. import functional as F
+from .._args import compact, describe, int_tuple, pool_geometry
 from ..tensor import Tensor
-from ._args import check_input, compact, int_tuple
 from .module import Module
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d"]
 
-LAYOUTS = {1: "(N, C, L) or (C, L)", 2: "(N, C, H, W) or (C, H, W)"}
-
 IntOrTuple = int | tuple[int, ...]
 
 
-class _Pool(Module):
-    """Window hyperparameters shared by max and average pooling; ``stride`` defaults to the kernel size."""
+class _MaxPool(Module):
+    dims = 0  # number of spatial dims, set by each subclass
 
-    dims = 0
-
-    def __init__(
-        self, kernel_size: IntOrTuple, stride: IntOrTuple | None, padding: IntOrTuple, ceil_mode: bool
-    ) -> None:
-        super().__init__()
-        name, n = type(self).__name__, self.dims
-        self.kernel_size = int_tuple(name, "kernel_size", kernel_size, n)
-        self.stride = self.kernel_size if stride is None else int_tuple(name, "stride", stride, n)
-        self.padding = int_tuple(name, "padding", padding, n, minimum=0)
-        self.ceil_mode = bool(ceil_mode)
-
-    def _check(self, x: Tensor) -> None:
-        check_input(type(self).__name__, x, (self.dims + 2, self.dims + 1), LAYOUTS[self.dims])
-
-
-class _MaxPool(_Pool):
     def __init__(
         self,
         kernel_size: IntOrTuple,
@@ -51,16 +32,18 @@ class _MaxPool(_Pool):
         *,
         ceil_mode: bool = False,
     ) -> None:
-        super().__init__(kernel_size, stride, padding, ceil_mode)
-        self.dilation = int_tuple(type(self).__name__, "dilation", dilation, self.dims)
+        super().__init__()
+        self.kernel_size, self.stride, self.padding, self.dilation = pool_geometry(
+            type(self).__name__, self.dims, kernel_size, stride, padding, dilation
+        )  # stride defaults to the kernel size
+        self.ceil_mode = bool(ceil_mode)
 
     @property
     def layer(self) -> str:
-        k, s, p, d = (compact(v) for v in (self.kernel_size, self.stride, self.padding, self.dilation))
-        return f"{type(self).__name__}(k={k}, s={s}, p={p}, d={d})"
+        """A short description for error messages, e.g. ``MaxPool2d(k=2, s=2, p=0, d=1)``."""
+        return describe(type(self).__name__, self.kernel_size, self.stride, self.padding, self.dilation)
 
     def forward(self, x: Tensor) -> Tensor:
-        self._check(x)
         pool = {1: F.max_pool1d, 2: F.max_pool2d}[self.dims]
         return pool(
             x, self.kernel_size, self.stride, padding=self.padding, dilation=self.dilation,
@@ -84,7 +67,9 @@ class MaxPool2d(_MaxPool):
     dims = 2
 
 
-class _AvgPool(_Pool):
+class _AvgPool(Module):
+    dims = 0
+
     def __init__(
         self,
         kernel_size: IntOrTuple,
@@ -93,16 +78,18 @@ class _AvgPool(_Pool):
         ceil_mode: bool = False,
         count_include_pad: bool = True,
     ) -> None:
-        super().__init__(kernel_size, stride, padding, ceil_mode)
-        self.count_include_pad = bool(count_include_pad)
+        super().__init__()
+        self.kernel_size, self.stride, self.padding, _ = pool_geometry(
+            type(self).__name__, self.dims, kernel_size, stride, padding, 1
+        )  # stride defaults to the kernel size
+        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
 
     @property
     def layer(self) -> str:
-        k, s, p = (compact(v) for v in (self.kernel_size, self.stride, self.padding))
-        return f"{type(self).__name__}(k={k}, s={s}, p={p})"
+        """A short description for error messages, e.g. ``AvgPool2d(k=2, s=2, p=0)``."""
+        return describe(type(self).__name__, self.kernel_size, self.stride, self.padding)
 
     def forward(self, x: Tensor) -> Tensor:
-        self._check(x)
         pool = {1: F.avg_pool1d, 2: F.avg_pool2d}[self.dims]
         return pool(
             x, self.kernel_size, self.stride, padding=self.padding, ceil_mode=self.ceil_mode,
@@ -136,12 +123,11 @@ class _AdaptiveAvgPool(Module):
 
     def __init__(self, output_size: IntOrTuple) -> None:
         super().__init__()
-        self.output_size = int_tuple(type(self).__name__, "output_size", output_size, self.dims)
+        self.output_size = int_tuple(type(self).__name__, "output_size", output_size, self.dims, allow_none=True)
 
     def forward(self, x: Tensor) -> Tensor:
-        check_input(type(self).__name__, x, (self.dims + 2, self.dims + 1), LAYOUTS[self.dims])
         pool = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d}[self.dims]
-        return pool(x, self.output_size)
+        return pool(x, self.output_size, layer=type(self).__name__)
 
     def extra_repr(self) -> str:
         return f"output_size={compact(self.output_size)}"
