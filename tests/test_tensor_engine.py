@@ -490,3 +490,9 @@ def test_abs_has_zero_gradient_at_zero_and_logsumexp_of_minus_infinity_is_minus_
 
 def test_numpy_sees_a_tensor_as_its_data():
     np.testing.assert_array_equal(np.asarray(Tensor([1.0, 2.0])), [1.0, 2.0])
+
+
+def test_the_gradient_of_a_zeroth_power_is_zero_even_at_zero():
+    a = Tensor([0.0, 2.0], requires_grad=True)
+    (a**0).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.0])

@@ -103,7 +103,8 @@ class Pow(Function):
         return self.out
 
     def backward(self, g):
-        ga = g * self.b * self.a ** (self.b - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ga = np.where(self.b == 0, 0, g * self.b * self.a ** (self.b - 1))  # d(a**0) = 0, also at a = 0
         if not self.needs_input_grad[1]:
             return ga, None
         with np.errstate(divide="ignore", invalid="ignore"):
