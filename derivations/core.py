@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import sympy as sp
 
-from .arithmetic import Worked, arithmetic, evaluate
+from .arithmetic import Worked, arithmetic, doit_fully, evaluate
 from .exact import as_expr, compile_exact
 from .render import to_markdown, to_mathjax, to_text
 
@@ -375,21 +375,30 @@ class Derivation:
         return {name: int(value) for name, value in values.items()}
 
     def worked(self) -> list[Worked]:
-        """The steps and then the result, each with its arithmetic when numbers are substituted."""
+        """The steps and then the result, each with its arithmetic when numbers are substituted.
+
+        Computed once per derivation and set of values (each renderer asks for it)."""
+        key = tuple(self.values.items())
+        cached = self.__dict__.get("_worked")
+        if cached is None or cached[0] != key:
+            cached = (key, tuple(self._work()))
+            self.__dict__["_worked"] = cached  # frozen: bypass __setattr__, as functools.cached_property does
+        return list(cached[1])
+
+    def _work(self) -> Iterator[Worked]:
         known = {self.inputs[name].symbol: value for name, value in self.values.items()}
         definitions: dict[sp.Symbol, sp.Expr] = {}
-        lines = []
         for number, step in enumerate(self.steps, 1):
-            lines.append(Worked(number, step.reason, step.method, self._note(step), (step.lhs, step.rhs),
-                                arithmetic(step.lhs, step.rhs, known)))  # fmt: skip
+            yield Worked(number, step.reason, step.method, self._note(step), (step.lhs, step.rhs),
+                         arithmetic(step.lhs, step.rhs, known, definitions))  # fmt: skip
             if step.defines:
                 definitions[step.lhs] = step.rhs.xreplace(definitions)
-                value = evaluate(definitions[step.lhs], known)
-                if value.is_Integer and self.values:
-                    known[step.lhs] = int(value)
-        chain = arithmetic(self.result.lhs, self.result.rhs, known)
-        lines.append(Worked(None, "", "result", "", (self.result.lhs, self.result.rhs), chain))
-        return lines
+                if self.values:  # carry the defined quantity's value forward, when it is a number
+                    value = evaluate(definitions[step.lhs], known, definitions)
+                    if value.is_Integer:
+                        known[step.lhs] = int(value)
+        chain = arithmetic(self.result.lhs, self.result.rhs, known, definitions)
+        yield Worked(None, "", "result", "", (self.result.lhs, self.result.rhs), chain)
 
     def example_lines(self) -> list[Worked]:
         """Each example's numbers put into the result, with the arithmetic."""
@@ -428,17 +437,19 @@ class Derivation:
 
 
 def vanishes(lhs: sp.Expr, rhs: sp.Expr) -> bool:
-    """``simplify(lhs − rhs) == 0``, trying also with sums evaluated (``doit``) and with each side
-    simplified on its own first (which merges ``Π_{i<L} · Π_{i=L}`` into ``Π_{i≤L}``).
+    """``simplify(lhs − rhs) == 0``, trying also with sums and derivatives evaluated (``doit``) and with each
+    side simplified on its own first (which merges ``Π_{i<L} · Π_{i=L}`` into ``Π_{i≤L}``).
 
-    Expanding ``(lhs − rhs).doit()`` is tried first: when that is already 0, so is ``simplify``, sooner.
+    Expanding ``(lhs − rhs)`` with everything evaluated (``doit`` until nothing changes: a derivative of a
+    sum leaves a sum of Kronecker deltas for the next ``doit``) is tried first: ``doit`` and ``expand`` only
+    rewrite an expression into an equal one, so when that gives 0, so would ``simplify``, sooner.
     """
-    difference = (lhs - rhs).doit()
+    difference = doit_fully(lhs - rhs)
     if difference == 0 or sp.expand(difference) == 0:
         return True
     if sp.simplify(lhs - rhs) == 0:
         return True
-    if sp.simplify((lhs - rhs).doit()) == 0:
+    if sp.simplify(difference) == 0:
         return True
     return sp.simplify(sp.simplify(lhs) - sp.simplify(rhs)) == 0
 

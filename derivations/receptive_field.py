@@ -32,7 +32,7 @@ S_L = Var.integer("s_l", "stride of layer l")
 X = Var.integer("x", "offset of the last tap's field from the first tap's, in inputs", minimum=0)
 R_L = Var.integer("r_l", "receptive field of a position of layer l")
 J_L = Var.integer("j_l", "jump of layer l")
-L = Var.integer("L", "number of layers", minimum=0)
+L = Var.integer("L", "number of layers")
 R = Var.integer("r_L", "receptive field of the stack's output", latex="r_{L}")
 r_prev, j_prev, k_l, d_l, s_l = R_PREV.symbol, J_PREV.symbol, K_L.symbol, D_L.symbol, S_L.symbol
 n_layers = L.symbol

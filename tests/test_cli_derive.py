@@ -52,6 +52,16 @@ def test_set_shows_the_arithmetic(capsys):
     assert code == 0 and "117600" in out
 
 
+@pytest.mark.parametrize("name", registry.names())
+def test_set_on_every_derivation_gives_a_document_or_one_line(capsys, name):
+    variable = list(registry.get(name).inputs)[-1]  # every variable is fuzzed in test_derivations; here the CLI path
+    code, out, err = run(capsys, "derive", name, "--set", f"{variable}=3", "--format", "latex")
+    if code == 0:
+        assert not err and out.rstrip().endswith(r"\end{document}") and r"\paragraph{With $" in out and " = 3$.}" in out
+    else:
+        assert code == 1 and err.count("\n") == 1 and "Traceback" not in err, err
+
+
 def test_check_reports_steps_and_engine_cases(capsys):
     code, out, _ = run(capsys, "derive", "translation_equivariance", "--check")
     assert code == 0

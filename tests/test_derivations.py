@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
+import random
 import re
 import shutil
 import subprocess
@@ -31,6 +33,7 @@ import sympy as sp
 import derivations
 from derivations import Derivation, DerivationError, Grid, Lemma, Step, Var, latex_document, to_latex
 from derivations.checks import Report, VerificationError
+from derivations.core import vanishes
 from derivations.exact import as_expr, compile_exact
 from derivations.render import to_markdown, to_mathjax, to_text
 
@@ -442,3 +445,54 @@ def test_the_whole_registry_runs_within_its_budget():
         d.verify()
     elapsed = time.perf_counter() - start
     assert elapsed < BUDGET_SECONDS, f"check() + verify() of all derivations took {elapsed:.1f} s"
+
+
+# Numbers put into any input, alone or a few together, must render in every format or be refused with a
+# ValueError (a value outside the variable's domain): never an IndexError or a SymPy error from deep inside.
+# The edges 0 and 1 and one ordinary value; the thorough profile tries more.
+_FUZZ_VALUES = (0, 1, 2, 3, 7, 100) if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else (0, 1, 7)
+
+
+def _render_all_or_refuse(derivation: Derivation, values: dict[str, int]) -> None:
+    try:
+        worked = derivation.substitute(values)
+    except ValueError as error:
+        assert derivation.name in str(error) and "must be" in str(error), error
+        return
+    assert worked.values == values
+    text, markdown, latex = to_text(worked), to_markdown(worked), to_latex(worked)
+    assert "Steps" in text or "1." in text
+    assert markdown and latex
+    _assert_balanced(latex)
+    inputs = {derivation.inputs[name].symbol for name in values}
+    result = worked.worked()[-1].arithmetic
+    assert not result or not (result[-1].free_symbols & inputs), (values, result)  # every known number used
+
+
+@pytest.mark.parametrize("name", derivations.names())
+def test_every_single_substitution_renders_or_is_refused(name):
+    derivation = derivations.get(name)
+    for variable in derivation.inputs:
+        for value in _FUZZ_VALUES:
+            _render_all_or_refuse(derivation, {variable: value})
+
+
+@pytest.mark.parametrize("name", derivations.names())
+def test_random_partial_substitutions_render_or_are_refused(name):
+    derivation = derivations.get(name)
+    choose = random.Random(name)  # derandomized: the same subsets on every run
+    for _ in range(6):
+        subset = choose.sample(list(derivation.inputs), k=min(len(derivation.inputs), choose.choice((2, 3))))
+        _render_all_or_refuse(derivation, {variable: choose.choice(_FUZZ_VALUES) for variable in subset})
+
+
+def test_a_derivative_with_respect_to_a_substituted_index_is_shown_at_the_point():
+    backprop = derivations.get("conv_backprop").substitute({"m": 2, "a": 1})
+    worked = {line.number: line.arithmetic for line in backprop.worked()}
+    g, x = sp.IndexedBase("g"), sp.IndexedBase("x")
+    o = sp.Symbol("o", integer=True)
+    assert str(worked[3][1]) == "Derivative(L, w[1])"  # ∂L/∂w_a at a = 1: the index is put in, not bound
+    assert vanishes(worked[3][-1], sp.Sum(g[o] * x[o + 1], (o, -sp.oo, sp.oo)))  # evaluated from L's definition
+    assert str(worked[6][1]) == "Derivative(L, x[2])"
+    latex = to_latex(backprop)
+    assert r"\frac{d}{d {w}_{1}} L" in latex and r"\frac{d}{d {x}_{2}} L" in latex
