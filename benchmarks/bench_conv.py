@@ -60,26 +60,26 @@ def best_time(fn: Callable[[], object], repeats: int) -> float:
     return min(times)
 
 
-def conv_workload(n, c_in, c_out, size, k, stride=1, padding=0):
+def conv_workload(n, c_in, c_out, size, k, stride=1, padding=0, groups=1):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, c_in, size, size)).astype(np.float32)
-    w = rng.standard_normal((c_out, c_in, k, k)).astype(np.float32)
-    name = f"conv2d {n}×{c_in}×{size}² → {c_out}, k={k} s={stride} p={padding}"
+    w = rng.standard_normal((c_out, c_in // groups, k, k)).astype(np.float32)
+    name = f"conv2d {n}×{c_in}×{size}² → {c_out}, k={k} s={stride} p={padding}" + (f" g={groups}" if groups > 1 else "")
 
     def ours(backward: bool):
         xt, wt = Tensor(x, requires_grad=backward), Tensor(w, requires_grad=backward)
-        out = F.conv2d(xt, wt, stride=stride, padding=padding)
+        out = F.conv2d(xt, wt, stride=stride, padding=padding, groups=groups)
         if backward:
             out.sum().backward()
 
     def theirs(backward: bool):
         xt, wt = torch.tensor(x, requires_grad=backward), torch.tensor(w, requires_grad=backward)
-        out = TF.conv2d(xt, wt, stride=stride, padding=padding)
+        out = TF.conv2d(xt, wt, stride=stride, padding=padding, groups=groups)
         if backward:
             out.sum().backward()
 
     def naive():
-        reference.conv2d_reference(x, w, stride=stride, padding=padding)
+        reference.conv2d_reference(x, w, stride=stride, padding=padding, groups=groups)
 
     return name, ours, theirs, naive
 
@@ -113,6 +113,8 @@ def main() -> None:
         conv_workload(4 if quick else 32, 1, 8, 28, 5),
         conv_workload(4 if quick else 32, 8, 16, 12, 3, padding=1),
         conv_workload(2 if quick else 8, 3, 16, 32, 3, stride=2, padding=1),
+        conv_workload(2 if quick else 8, 64, 64, 16, 3, padding=1, groups=64),  # depthwise
+        conv_workload(2 if quick else 8, 32, 32, 16, 3, padding=1, groups=4),
         pool_workload(4 if quick else 32, 8, 24, 2),
     ]
     print(f"threads: {ARGS.threads}; times in ms, best of {repeats}; torch: {torch.__version__ if torch else 'absent'}")

@@ -80,30 +80,32 @@ def conv(
     _check_output_size(name, x.shape[2:], kernel, stride, pads, dilation)
 
     x = pad_spatial(x, pads, padding_mode, name)
-    if groups == 1:
-        out = _shared_weight_conv(x, weight, stride, dilation)
-    else:  # each group of input channels has its own kernels: one shared-weight conv per group
-        per_group = x.shape[1] // groups
-        weights = weight.reshape(groups, weight.shape[0] // groups, *weight.shape[1:])  # (G, C_out/G, C_in/G, *k)
-        parts = [
-            _shared_weight_conv(x[:, g * per_group : (g + 1) * per_group], weights[g], stride, dilation)
-            for g in range(groups)
-        ]
-        out = cat(parts, dim=1)
+    out = _shared_weight_conv(x, weight, stride, dilation, groups)
     if bias is not None:
         out = out + bias.reshape((1, -1) + (1,) * dims)  # (C_out,) -> (1, C_out, 1, ...)
     return out[0] if unbatched else out
 
 
-def _shared_weight_conv(x: Tensor, weight: Tensor, stride: tuple[int, ...], dilation: tuple[int, ...]) -> Tensor:
-    """The heart of it: every window times one shared weight matrix, in one matmul."""
+def _shared_weight_conv(
+    x: Tensor, weight: Tensor, stride: tuple[int, ...], dilation: tuple[int, ...], groups: int = 1
+) -> Tensor:
+    """The heart of it: every window times one shared weight matrix, in one matmul.
+
+    With groups, each group of input channels has its own weight matrix: one batched matmul over the groups."""
     batch, channels = x.shape[:2]
     out_channels, kernel = weight.shape[0], weight.shape[2:]
     windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, *out, C, *k)
     out_size = windows.shape[1 : 1 + len(kernel)]
-    rows = windows.reshape(batch * prod(out_size), channels * prod(kernel))  # -> (N·L, C·Πk): one row per position
-    shared = weight.reshape(out_channels, channels * prod(kernel))  # (C_out, C, *k) -> (C_out, C·Πk)
-    out = rows @ shared.T  # (N·L, C·Πk) @ (C·Πk, C_out) -> (N·L, C_out)
+    positions, taps = batch * prod(out_size), channels // groups * prod(kernel)
+    if groups == 1:
+        rows = windows.reshape(positions, taps)  # -> (N·L, C·Πk): one row per position
+        shared = weight.reshape(out_channels, taps)  # (C_out, C, *k) -> (C_out, C·Πk)
+        out = rows @ shared.T  # (N·L, C·Πk) @ (C·Πk, C_out) -> (N·L, C_out)
+    else:
+        rows = windows.reshape(positions, groups, taps).permute(1, 0, 2)  # -> (G, N·L, C/G·Πk)
+        shared = weight.reshape(groups, out_channels // groups, taps)  # (C_out, C/G, *k) -> (G, C_out/G, C/G·Πk)
+        out = rows @ shared.permute(0, 2, 1)  # (G, N·L, C/G·Πk) @ (G, C/G·Πk, C_out/G) -> (G, N·L, C_out/G)
+        out = out.permute(1, 0, 2)  # -> (N·L, G, C_out/G): output channel o = g·(C_out/G) + j, as in PyTorch
     out = out.reshape(batch, *out_size, out_channels)  # -> (N, *out, C_out)
     return out.permute(0, -1, *range(1, 1 + len(kernel)))  # -> (N, C_out, *out)
 
