@@ -174,6 +174,15 @@ def test_maximum_splits_the_gradient_at_ties_and_max_routes_it_to_the_first():
     np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [1, 0, 0]])
 
 
+def test_max_propagates_nan_and_routes_its_gradient_to_the_first_nan():
+    (x,) = leaves([[1.0, np.nan, 3.0, np.nan], [2.0, 5.0, 0.0, 1.0]])
+    out = x.amax(dim=1, keepdim=True)
+    np.testing.assert_array_equal(out.numpy(), [[np.nan], [5.0]])  # as NumPy and PyTorch: nan wins
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0, 0], [0, 1, 0, 0]])
+    np.testing.assert_array_equal(tg.Tensor([[1.0, 4.0], [3.0, 2.0]]).amax(dim=0).numpy(), [3.0, 4.0])
+
+
 @given(data=st.data())
 def test_where_selects_and_routes_gradients(data):
     shape_c, shape_a, shape_b = data.draw(S.broadcastable_shapes(num_shapes=3), label="shapes")

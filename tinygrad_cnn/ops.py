@@ -226,7 +226,10 @@ class Max(Function):
         self.kept_shape, self.moved_shape = moved.shape[: len(kept)], moved.shape
         flat = moved.reshape(self.kept_shape + (-1,))  # (*kept, prod(reduced))
         self.first_max = np.argmax(flat, axis=-1)[..., None]  # (*kept, 1)
-        return a.max(axis=axis, keepdims=keepdims)
+        out = np.take_along_axis(flat, self.first_max, axis=-1).reshape(self.kept_shape)  # no second pass over a
+        if keepdims:
+            out = out.reshape([1 if i in axis else n for i, n in enumerate(a.shape)])  # (*kept) -> a.ndim axes
+        return out
 
     def backward(self, g):
         routed = np.zeros(
