@@ -61,10 +61,15 @@ def compare_with_torch(torch, make, x_shape, seed=0, atol=1e-5, train=True):
         (lambda nn: nn.Conv3d(2, 3, (2, 2, 3), padding=1), (1, 2, 3, 4, 5)),
         (lambda nn: nn.ConvTranspose1d(3, 2, 3, stride=2, padding=1, output_padding=1), (2, 3, 5)),
         (lambda nn: nn.ConvTranspose2d(4, 6, 3, stride=2, groups=2, dilation=2), (1, 4, 4, 3)),
+        (lambda nn: nn.ConvTranspose3d(2, 4, (2, 3, 2), stride=(1, 2, 2), padding=1, output_padding=(0, 1, 0)),
+         (1, 2, 3, 3, 4)),
         (lambda nn: nn.MaxPool1d(3, stride=2, padding=1), (2, 3, 9)),
         (lambda nn: nn.MaxPool2d(2), (2, 3, 6, 6)),
         (lambda nn: nn.MaxPool2d(3, stride=2, padding=1, dilation=1, ceil_mode=True), (1, 2, 8, 7)),
+        (lambda nn: nn.MaxPool3d((2, 3, 2), stride=(1, 2, 2), padding=1, ceil_mode=True), (1, 2, 4, 5, 5)),
         (lambda nn: nn.AvgPool1d(2), (2, 3, 7)),
+        (lambda nn: nn.AvgPool3d(2, padding=1, count_include_pad=False), (2, 1, 3, 4, 5)),
+        (lambda nn: nn.AdaptiveAvgPool3d((2, None, 3)), (1, 2, 5, 4, 7)),
         (lambda nn: nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), (1, 2, 7, 6)),
         (lambda nn: nn.AdaptiveAvgPool1d(3), (2, 3, 7)),
         (lambda nn: nn.AdaptiveAvgPool2d((2, 3)), (1, 2, 5, 7)),
@@ -119,6 +124,7 @@ def test_layers_in_float64_pass_gradcheck():
         (lambda nn: nn.BatchNorm2d(2, affine=False), (3, 2, 2, 2)),
         (lambda nn: nn.BatchNorm2d(2, bias=False, eps=1e-3), (3, 2, 2, 2)),
         (lambda nn: nn.BatchNorm1d(3, track_running_stats=False), (5, 3)),
+        (lambda nn: nn.BatchNorm3d(2), (3, 2, 2, 3, 2)),
     ],
 )
 def test_batchnorm_training_steps_running_stats_and_eval_match_pytorch(torch, make, x_shape):

@@ -31,7 +31,7 @@ __all__ = [
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     "unfold", "fold", "pad",
     "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
     "linear", "relu", "tanh", "sigmoid", "softmax", "log_softmax", "dropout", "batch_norm",
     "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy_with_logits",
 ]  # fmt: skip
@@ -223,6 +223,16 @@ def adaptive_avg_pool2d(input: Tensor, output_size: IntOrTuple, *, layer: str | 
         [(1, 3, 1, 1), (1, 3, 1, 1)]
     """
     return adaptive_avg_pool(input, output_size, dims=2, layer=layer)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size: IntOrTuple, *, layer: str | None = None) -> Tensor:
+    """Average ``(N, C, D, H, W)`` into an ``output_size`` grid of bins (``None`` keeps an axis).
+
+    Examples:
+        >>> adaptive_avg_pool3d(Tensor(np.ones((1, 2, 3, 5, 4))), (1, None, 2)).shape
+        (1, 2, 1, 5, 2)
+    """
+    return adaptive_avg_pool(input, output_size, dims=3, layer=layer)
 
 
 _PAD_MODES = {"constant": "zeros", "circular": "circular", "reflect": "reflect", "replicate": "replicate"}

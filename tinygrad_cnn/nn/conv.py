@@ -195,7 +195,7 @@ class _ConvTranspose(_ConvNd):
         )  # fmt: skip
 
     def forward(self, x: Tensor) -> Tensor:
-        conv_transpose = {1: F.conv_transpose1d, 2: F.conv_transpose2d}[self.dims]
+        conv_transpose = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[self.dims]
         return conv_transpose(
             x, self.weight, self.bias, stride=self.stride, padding=self.padding,
             output_padding=self.output_padding, groups=self.groups, dilation=self.dilation, layer=self.layer,
@@ -212,3 +212,9 @@ class ConvTranspose2d(_ConvTranspose):
     """The adjoint of :class:`Conv2d` (upsamples ``H, W``); weight ``(C_in, C_out / groups, KH, KW)``."""
 
     dims = 2
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """The adjoint of :class:`Conv3d` (upsamples ``D, H, W``); weight ``(C_in, C_out / groups, KD, KH, KW)``."""
+
+    dims = 3

@@ -124,3 +124,10 @@ class BatchNorm2d(_BatchNorm):
 
     ndims = (4,)
     layout = "(N, C, H, W)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of ``(N, C, D, H, W)`` volumes, per channel ``C`` (over N, D, H and W)."""
+
+    ndims = (5,)
+    layout = "(N, C, D, H, W)"

@@ -44,7 +44,7 @@ class _MaxPool(Module):
         return describe(type(self).__name__, self.kernel_size, self.stride, self.padding, self.dilation)
 
     def forward(self, x: Tensor) -> Tensor:
-        pool = {1: F.max_pool1d, 2: F.max_pool2d}[self.dims]
+        pool = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}[self.dims]
         return pool(
             x, self.kernel_size, self.stride, padding=self.padding, dilation=self.dilation,
             ceil_mode=self.ceil_mode, layer=self.layer,
@@ -65,6 +65,12 @@ class MaxPool2d(_MaxPool):
     """The largest value in each window of ``(N, C, H, W)``; gradient routed to the first maximum."""
 
     dims = 2
+
+
+class MaxPool3d(_MaxPool):
+    """The largest value in each window of ``(N, C, D, H, W)``; gradient routed to the first maximum."""
+
+    dims = 3
 
 
 class _AvgPool(Module):
@@ -90,7 +96,7 @@ class _AvgPool(Module):
         return describe(type(self).__name__, self.kernel_size, self.stride, self.padding)
 
     def forward(self, x: Tensor) -> Tensor:
-        pool = {1: F.avg_pool1d, 2: F.avg_pool2d}[self.dims]
+        pool = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}[self.dims]
         return pool(
             x, self.kernel_size, self.stride, padding=self.padding, ceil_mode=self.ceil_mode,
             count_include_pad=self.count_include_pad, layer=self.layer,
@@ -118,6 +124,12 @@ class AvgPool2d(_AvgPool):
     dims = 2
 
 
+class AvgPool3d(_AvgPool):
+    """The mean of each window of ``(N, C, D, H, W)``."""
+
+    dims = 3
+
+
 class _AdaptiveAvgPool(Module):
     dims = 0
 
@@ -126,7 +138,7 @@ class _AdaptiveAvgPool(Module):
         self.output_size = int_tuple(type(self).__name__, "output_size", output_size, self.dims, allow_none=True)
 
     def forward(self, x: Tensor) -> Tensor:
-        pool = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d}[self.dims]
+        pool = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d, 3: F.adaptive_avg_pool3d}[self.dims]
         return pool(x, self.output_size, layer=type(self).__name__)
 
     def extra_repr(self) -> str:
@@ -143,3 +155,9 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPool):
     """Average pooling to a fixed output size ``(OH, OW)``; ``AdaptiveAvgPool2d(1)`` is global pooling."""
 
     dims = 2
+
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPool):
+    """Average pooling of ``(N, C, D, H, W)`` to a fixed output size ``(OD, OH, OW)``."""
+
+    dims = 3
