@@ -69,6 +69,8 @@ OPTIMIZERS = [
     ("Adam", dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.05)),
     ("AdamW", dict(lr=0.01)),
     ("AdamW", dict(lr=0.02, betas=(0.5, 0.9), weight_decay=0.3)),
+    ("Adam", dict(lr=0.05, betas=(0.5, 0.6), amsgrad=True, weight_decay=0.01)),
+    ("AdamW", dict(lr=0.05, betas=(0.5, 0.6), amsgrad=True)),
 ]
 
 
@@ -252,3 +254,21 @@ def test_tiny_network_trained_with_sgd_gets_better():
     assert np.mean(losses[-10:]) < np.mean(losses[:10])
     accuracy = (model(Tensor(x)).numpy().argmax(1) == y).mean()
     assert accuracy > 0.9
+
+
+def test_amsgrad_changes_the_steps_and_keeps_pytorchs_state_name(torch):
+    arrays = make_params()
+    grads = random_grads(arrays)
+    plain = run_ours(lambda ps: Adam(ps, lr=0.05, betas=(0.5, 0.6)), arrays, grads)
+    ams = run_ours(lambda ps: Adam(ps, lr=0.05, betas=(0.5, 0.6), amsgrad=True), arrays, grads)
+    assert not np.allclose(plain[-1][0], ams[-1][0])  # the running maximum of v matters for these gradients
+    params = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    opt = Adam(params, amsgrad=True)
+    for p in params:
+        p.grad = Tensor(np.ones(p.shape, np.float32))
+    opt.step()
+    theirs = torch.optim.Adam([torch.zeros(3, 4, requires_grad=True)], amsgrad=True)
+    theirs.param_groups[0]["params"][0].grad = torch.ones(3, 4)
+    theirs.step()
+    assert set(opt.state_dict()["state"][0]) == set(theirs.state_dict()["state"][0])
+    assert opt.state_dict()["param_groups"][0]["amsgrad"] is True

@@ -193,7 +193,8 @@ class Adam(Optimizer):
     At step ``t``: ``g ← grad + weight_decay · p`` (L2 penalty),
     ``m ← β1 m + (1 − β1) g``, ``v ← β2 v + (1 − β2) g²``, and
     ``p ← p − lr / (1 − β1^t) · m / (sqrt(v) / sqrt(1 − β2^t) + eps)``
-    (the ``1 − β^t`` factors undo the bias of starting ``m`` and ``v`` at zero).
+    (the ``1 − β^t`` factors undo the bias of starting ``m`` and ``v`` at zero). With ``amsgrad=True``
+    (Reddi et al., 2018) the denominator uses the largest ``v`` seen so far, so step sizes never grow.
     """
 
     decoupled_weight_decay = False
@@ -205,17 +206,21 @@ class Adam(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        amsgrad: bool = False,
     ) -> None:
         name = type(self).__name__
         _check_non_negative(name, lr=lr, eps=eps, weight_decay=weight_decay)
         if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
             raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas!r}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=bool(amsgrad))
+        super().__init__(params, defaults)
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         if not state:
             state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+            if group.get("amsgrad"):
+                state["max_exp_avg_sq"] = np.zeros_like(p.data)  # PyTorch's name for the running maximum of v
         state["step"] += 1
         step, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
         if weight_decay and self.decoupled_weight_decay:
@@ -227,6 +232,9 @@ class Adam(Optimizer):
         v *= beta2
         v += (1 - beta2) * grad * grad
         step_size = lr / (1 - beta1**step)
+        if group.get("amsgrad"):
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
         denom = np.sqrt(v) / (1 - beta2**step) ** 0.5 + eps
         p.data -= step_size * (m / denom)
 
@@ -244,5 +252,6 @@ class AdamW(Adam):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
+        amsgrad: bool = False,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
