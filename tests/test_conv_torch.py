@@ -97,6 +97,9 @@ def test_max_pool_and_its_gradient_match_pytorch(dims, data):
     ours, theirs = ours_and_theirs([x])
     out = getattr(F, f"max_pool{dims}d")(ours[0], **case["kwargs"])
     compare(out, getattr(TF, f"max_pool{dims}d")(theirs[0], **case["kwargs"]), ours, theirs, case["seed"])
+    _, indices = getattr(F, f"max_pool{dims}d")(ours[0], **case["kwargs"], return_indices=True)
+    _, expected = getattr(TF, f"max_pool{dims}d")(theirs[0], **case["kwargs"], return_indices=True)
+    np.testing.assert_array_equal(indices.numpy(), expected.numpy())  # the same first maximum, as a flat index
 
 
 @pytest.mark.parametrize("dims", [1, 2])
@@ -109,6 +112,9 @@ def test_max_pool_routes_tied_gradients_as_pytorch_does(dims, data):
     ours, theirs = ours_and_theirs([x])
     out = getattr(F, f"max_pool{dims}d")(ours[0], **case["kwargs"])
     compare(out, getattr(TF, f"max_pool{dims}d")(theirs[0], **case["kwargs"]), ours, theirs, case["seed"])
+    _, indices = getattr(F, f"max_pool{dims}d")(ours[0], **case["kwargs"], return_indices=True)
+    _, expected = getattr(TF, f"max_pool{dims}d")(theirs[0], **case["kwargs"], return_indices=True)
+    np.testing.assert_array_equal(indices.numpy(), expected.numpy())
 
 
 @pytest.mark.parametrize("dims", [1, 2])

@@ -233,6 +233,45 @@ def test_max_pool_gradient_goes_to_the_first_maximum_of_each_window(dims, data):
     assert_close(xt.grad.numpy(), MAX_BACKWARD_REFERENCE[dims](x, grad_out, **case["kwargs"]))
 
 
+@pytest.mark.parametrize("dims", [1, 2, 3])
+@given(data=st.data())
+def test_max_pool_indices_point_at_the_maximum_that_gets_the_gradient(dims, data):
+    """``return_indices`` gives, per window, the flat input position (row-major over the spatial dims) of the
+    first maximum: gathering there gives the output, and scattering the output's gradient there gives the
+    gradient. -1 marks a window wholly in the padding (its maximum is −∞ and it passes no gradient)."""
+    case = data.draw(S.pool_geometries("max", dims=min(dims, 2)), label="case")
+    kwargs, x_shape = case["kwargs"], case["x_shape"]
+    if dims == 3:  # a third spatial axis with the second's geometry
+        kwargs = {k: (tuple(v) + (v[-1],) if isinstance(v, tuple) else v) for k, v in kwargs.items()}
+        x_shape = (*x_shape, x_shape[-1])
+    x = np.random.default_rng(case["seed"]).integers(0, 3, x_shape).astype(np.float64)  # ties everywhere
+    out, indices = F.__dict__[f"max_pool{dims}d"](Tensor(x), **kwargs, return_indices=True)
+    assert indices.dtype == np.int64 and indices.shape == out.shape
+    flat = x.reshape(*x.shape[:2], -1)  # (N, C, Π spatial)
+    found = indices.numpy().reshape(*x.shape[:2], -1)  # (N, C, Π out)
+    inside = found >= 0
+    np.testing.assert_array_equal(np.isfinite(out.numpy()).reshape(found.shape), inside)
+    gathered = np.take_along_axis(flat, np.where(inside, found, 0), axis=-1)
+    np.testing.assert_array_equal(gathered[inside], out.numpy().reshape(found.shape)[inside])
+    grad_out = S.seeded_array(case["seed"] + 1, out.shape)
+    scattered = np.zeros_like(flat)
+    for n, c, o in zip(*np.nonzero(inside)):
+        scattered[n, c, found[n, c, o]] += grad_out.reshape(found.shape)[n, c, o]
+    expected = getattr(R, f"max_pool{dims}d_backward_reference")(x, grad_out, **kwargs)
+    assert_close(scattered.reshape(x.shape), expected)
+
+
+def test_max_pool_layer_returns_indices_as_pytorchs_does():
+    from tinygrad_cnn import nn
+
+    pool = nn.MaxPool2d(2, 2, 0, 1, True)  # PyTorch's positional order: ..., dilation, return_indices, ceil_mode
+    out, indices = pool(Tensor(np.array([[[[1.0, 4.0, 0.0], [3.0, 2.0, 5.0]]]])))
+    assert out.tolist() == [[[[4.0]]]] and indices.tolist() == [[[[1]]]]
+    assert "return_indices=True" in repr(pool)
+    unbatched = F.max_pool1d(Tensor([[1.0, 3.0, 2.0, 5.0]]), 2, return_indices=True)
+    assert unbatched[0].tolist() == [[3.0, 5.0]] and unbatched[1].tolist() == [[1, 3]]
+
+
 def test_max_pool_tie_goes_to_the_first_maximum_in_row_major_order():
     """Both 2×2 windows hold three 7s; each sends its gradient to the first, x[0, 1] (row-major order)."""
     x = Tensor(np.array([[[[1.0, 7.0, 7.0], [7.0, 0.0, 7.0]]]]), requires_grad=True)

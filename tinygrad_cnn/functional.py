@@ -128,7 +128,8 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 
 
 def max_pool1d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None = None, padding: IntOrTuple = 0,
-               dilation: IntOrTuple = 1, ceil_mode: bool = False, *, layer: str | None = None) -> Tensor:  # fmt: skip
+               dilation: IntOrTuple = 1, ceil_mode: bool = False, return_indices: bool = False,
+               *, layer: str | None = None) -> Tensor | tuple[Tensor, Tensor]:  # fmt: skip
     """The maximum of each window of ``(N, C, L)``; ``stride`` defaults to the kernel size.
 
     Examples:
@@ -136,11 +137,12 @@ def max_pool1d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None
         >>> max_pool1d(x, 2).tolist(), max_pool1d(x, 2, ceil_mode=True).tolist()   # ceil_mode keeps the last 4
         ([[[3.0, 5.0]]], [[[3.0, 5.0, 4.0]]])
     """
-    return max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, dims=1, layer=layer)
+    return max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims=1, layer=layer)
 
 
 def max_pool2d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None = None, padding: IntOrTuple = 0,
-               dilation: IntOrTuple = 1, ceil_mode: bool = False, *, layer: str | None = None) -> Tensor:  # fmt: skip
+               dilation: IntOrTuple = 1, ceil_mode: bool = False, return_indices: bool = False,
+               *, layer: str | None = None) -> Tensor | tuple[Tensor, Tensor]:  # fmt: skip
     """Max over windows of ``(N, C, H, W)``; the gradient goes to the first maximum of each window (row-major).
 
     Examples:
@@ -148,19 +150,22 @@ def max_pool2d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None
         >>> max_pool2d(x, 2).sum().backward()
         >>> x.grad.tolist()                   # two maxima: the first one gets the gradient
         [[[[0.0, 1.0], [0.0, 0.0]]]]
+        >>> max_pool2d(x, 2, return_indices=True)[1].tolist()   # ... at flat position h·W + w = 1
+        [[[[1]]]]
     """
-    return max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, dims=2, layer=layer)
+    return max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims=2, layer=layer)
 
 
 def max_pool3d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None = None, padding: IntOrTuple = 0,
-               dilation: IntOrTuple = 1, ceil_mode: bool = False, *, layer: str | None = None) -> Tensor:  # fmt: skip
+               dilation: IntOrTuple = 1, ceil_mode: bool = False, return_indices: bool = False,
+               *, layer: str | None = None) -> Tensor | tuple[Tensor, Tensor]:  # fmt: skip
     """The maximum of each window of ``(N, C, D, H, W)``.
 
     Examples:
         >>> max_pool3d(Tensor(np.zeros((1, 1, 4, 4, 4))), 2).shape
         (1, 1, 2, 2, 2)
     """
-    return max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, dims=3, layer=layer)
+    return max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims=3, layer=layer)
 
 
 def avg_pool1d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None = None, padding: IntOrTuple = 0,

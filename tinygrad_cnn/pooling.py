@@ -42,11 +42,15 @@ def max_pool(
     padding: IntOrTuple = 0,
     dilation: IntOrTuple = 1,
     ceil_mode: bool = False,
+    return_indices: bool = False,
     *,
     dims: int = 2,
     layer: str | None = None,
-) -> Tensor:
-    """Max over each window of ``(N, C, *spatial)`` (or unbatched ``(C, *spatial)``)."""
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Max over each window of ``(N, C, *spatial)`` (or unbatched ``(C, *spatial)``).
+
+    With ``return_indices``, also where each maximum came from, as PyTorch gives it: an int64 index into the
+    flattened spatial dims of the input (``h·W + w`` in 2-D), the first maximum of the window."""
     op = layer or f"max_pool{dims}d"
     kernel, stride, padding, dilation = pool_geometry(op, dims, kernel_size, stride, padding, dilation)
     name = layer or describe(op, kernel, stride, padding, dilation)
@@ -54,7 +58,23 @@ def max_pool(
     windows = _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill=-np.inf)  # (N, *out, C, *k)
     out = windows.amax(dim=tuple(range(-dims, 0)))  # (N, *out, C)
     out = out.permute(0, -1, *range(1, 1 + dims))  # -> (N, C, *out)
-    return out[0] if unbatched else out
+    if not return_indices:
+        return out[0] if unbatched else out
+    indices = _argmax_positions(windows.numpy(), x.shape[2:], kernel, stride, padding, dilation, ceil_mode)
+    return (out[0], indices[0]) if unbatched else (out, indices)
+
+
+def _argmax_positions(windows: np.ndarray, spatial, kernel, stride, padding, dilation, ceil_mode) -> Tensor:
+    """For windows ``(N, *out, C, *k)`` of values: the flat input position of each window's first maximum."""
+    batch, dims = windows.shape[0], len(kernel)
+    positions = Tensor(np.arange(np.prod(spatial), dtype=np.int64).reshape(1, 1, *spatial))  # (1, 1, *spatial)
+    where = _pool_windows(positions, "", kernel, stride, padding, dilation, ceil_mode, fill=-1).numpy()
+    out_size, channels = windows.shape[1 : 1 + dims], windows.shape[1 + dims]
+    values = windows.reshape(batch, *out_size, channels, -1)  # (N, *out, C, Πk)
+    first = np.argmax(values, axis=-1)  # (N, *out, C)
+    where = where.reshape(1, *out_size, 1, -1)  # (1, *out, 1, Πk): the same positions for every sample and channel
+    index = np.take_along_axis(np.broadcast_to(where, values.shape), first[..., None], axis=-1)[..., 0]  # (N, *out, C)
+    return Tensor(np.moveaxis(index, -1, 1))  # -> (N, C, *out)
 
 
 def avg_pool(

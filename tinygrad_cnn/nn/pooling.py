@@ -29,30 +29,31 @@ class _MaxPool(Module):
         stride: IntOrTuple | None = None,
         padding: IntOrTuple = 0,
         dilation: IntOrTuple = 1,
-        *,
+        return_indices: bool = False,
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
         self.kernel_size, self.stride, self.padding, self.dilation = pool_geometry(
             type(self).__name__, self.dims, kernel_size, stride, padding, dilation
-        )  # stride defaults to the kernel size
-        self.ceil_mode = bool(ceil_mode)
+        )  # stride defaults to the kernel size (PyTorch's argument order, return_indices before ceil_mode)
+        self.return_indices, self.ceil_mode = bool(return_indices), bool(ceil_mode)
 
     @property
     def layer(self) -> str:
         """A short description for error messages, e.g. ``MaxPool2d(k=2, s=2, p=0, d=1)``."""
         return describe(type(self).__name__, self.kernel_size, self.stride, self.padding, self.dilation)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
         pool = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}[self.dims]
         return pool(
             x, self.kernel_size, self.stride, padding=self.padding, dilation=self.dilation,
-            ceil_mode=self.ceil_mode, layer=self.layer,
+            ceil_mode=self.ceil_mode, return_indices=self.return_indices, layer=self.layer,
         )  # fmt: skip
 
     def extra_repr(self) -> str:
         k, s, p, d = (compact(v) for v in (self.kernel_size, self.stride, self.padding, self.dilation))
-        return f"kernel_size={k}, stride={s}, padding={p}, dilation={d}, ceil_mode={self.ceil_mode}"
+        indices = ", return_indices=True" if self.return_indices else ""
+        return f"kernel_size={k}, stride={s}, padding={p}, dilation={d}{indices}, ceil_mode={self.ceil_mode}"
 
 
 class MaxPool1d(_MaxPool):
