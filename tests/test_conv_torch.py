@@ -105,10 +105,13 @@ def test_max_pool_and_its_gradient_match_pytorch(dims, data):
 @pytest.mark.parametrize("dims", [1, 2])
 @given(data=st.data())
 def test_max_pool_routes_tied_gradients_as_pytorch_does(dims, data):
-    """Integer inputs from {0, 1, 2}: ties everywhere; both send each window's gradient to its first maximum."""
+    """Inputs from {−∞, 0, 1, 2}: ties everywhere; both send each window's gradient to its first maximum, and
+    a real −∞ beats the −∞ padding before it."""
     case = data.draw(S.pool_geometries("max", dims=dims), label="case")
-    x = np.random.default_rng(case["seed"]).integers(0, 3, case["x_shape"]).astype(np.float64)
-    assume(np.isfinite(getattr(R, f"max_pool{dims}d_reference")(x, **case["kwargs"])).all())  # else torch aborts
+    x = np.random.default_rng(case["seed"]).integers(-1, 3, case["x_shape"]).astype(np.float64)
+    x[x < 0] = -np.inf
+    reference = getattr(R, f"max_pool{dims}d_reference")
+    assume(np.isfinite(reference(np.zeros_like(x), **case["kwargs"])).all())  # a window all padding: torch aborts
     ours, theirs = ours_and_theirs([x])
     out = getattr(F, f"max_pool{dims}d")(ours[0], **case["kwargs"])
     compare(out, getattr(TF, f"max_pool{dims}d")(theirs[0], **case["kwargs"]), ours, theirs, case["seed"])

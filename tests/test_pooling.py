@@ -219,13 +219,21 @@ def test_adaptive_avg_pool_gradient_passes_gradcheck(dims, data):
     assert gradcheck(lambda t: ADAPTIVE[dims](t, case["output_size"]), [x])
 
 
+def tied_with_minus_infinity(seed: int, shape) -> np.ndarray:
+    """Values from {−∞, 0, 1, 2}: ties everywhere, and windows whose real entries are all −∞."""
+    x = np.random.default_rng(seed).integers(-1, 3, shape).astype(np.float64)
+    x[x < 0] = -np.inf
+    return x
+
+
 @pytest.mark.parametrize("dims", [1, 2])
 @given(data=st.data())
 def test_max_pool_gradient_goes_to_the_first_maximum_of_each_window(dims, data):
-    """Inputs from {0, 1, 2}: most windows hold tied maxima. Each window's gradient goes to its first maximum
-    in row-major order, overlapping windows add, and a window wholly in the padding passes nothing."""
+    """Inputs from {−∞, 0, 1, 2}: most windows hold tied maxima. Each window's gradient goes to its first maximum
+    in row-major order among the input's entries (a real −∞ beats the −∞ padding before it, as in PyTorch),
+    overlapping windows add, and a window wholly in the padding passes nothing."""
     case = data.draw(S.pool_geometries("max", dims=dims), label="case")
-    x = np.random.default_rng(case["seed"]).integers(0, 3, case["x_shape"]).astype(np.float64)
+    x = tied_with_minus_infinity(case["seed"], case["x_shape"])
     xt = Tensor(x, requires_grad=True)
     out = MAX_POOL[dims](xt, **case["kwargs"])
     grad_out = S.seeded_array(case["seed"] + 1, out.shape)
@@ -244,13 +252,14 @@ def test_max_pool_indices_point_at_the_maximum_that_gets_the_gradient(dims, data
     if dims == 3:  # a third spatial axis with the second's geometry
         kwargs = {k: (tuple(v) + (v[-1],) if isinstance(v, tuple) else v) for k, v in kwargs.items()}
         x_shape = (*x_shape, x_shape[-1])
-    x = np.random.default_rng(case["seed"]).integers(0, 3, x_shape).astype(np.float64)  # ties everywhere
+    x = tied_with_minus_infinity(case["seed"], x_shape)  # ties everywhere
     out, indices = F.__dict__[f"max_pool{dims}d"](Tensor(x), **kwargs, return_indices=True)
     assert indices.dtype == np.int64 and indices.shape == out.shape
     flat = x.reshape(*x.shape[:2], -1)  # (N, C, Π spatial)
     found = indices.numpy().reshape(*x.shape[:2], -1)  # (N, C, Π out)
     inside = found >= 0
-    np.testing.assert_array_equal(np.isfinite(out.numpy()).reshape(found.shape), inside)
+    wholly_in_padding = ~np.isfinite(getattr(R, f"max_pool{dims}d_reference")(np.zeros_like(x), **kwargs))
+    np.testing.assert_array_equal(wholly_in_padding.reshape(found.shape), ~inside)
     gathered = np.take_along_axis(flat, np.where(inside, found, 0), axis=-1)
     np.testing.assert_array_equal(gathered[inside], out.numpy().reshape(found.shape)[inside])
     grad_out = S.seeded_array(case["seed"] + 1, out.shape)
@@ -267,7 +276,7 @@ def test_max_pool_layer_returns_indices_as_pytorchs_does():
     pool = nn.MaxPool2d(2, 2, 0, 1, True)  # PyTorch's positional order: ..., dilation, return_indices, ceil_mode
     out, indices = pool(Tensor(np.array([[[[1.0, 4.0, 0.0], [3.0, 2.0, 5.0]]]])))
     assert out.tolist() == [[[[4.0]]]] and indices.tolist() == [[[[1]]]]
-    assert "return_indices=True" in repr(pool)
+    assert repr(pool) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"  # as PyTorch
     unbatched = F.max_pool1d(Tensor([[1.0, 3.0, 2.0, 5.0]]), 2, return_indices=True)
     assert unbatched[0].tolist() == [[3.0, 5.0]] and unbatched[1].tolist() == [[1, 3]]
 

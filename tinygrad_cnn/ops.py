@@ -217,16 +217,20 @@ class Sum(Function):
 
 class Max(Function):
     """Max over axes. The gradient goes to the first maximal element in row-major order of the reduced
-    axes (deterministic, as ``torch.max_pool2d`` routes it), not split between ties."""
+    axes (deterministic, as ``torch.max_pool2d`` routes it), not split between ties; NaN counts as the
+    maximum. ``valid`` (broadcastable to the input; max pooling passes it) marks the real entries: the
+    others (padding, −∞) lose a tie with a real −∞."""
 
-    def forward(self, a, axis, keepdims):
+    def forward(self, a, axis, keepdims, valid=None):
         kept = [i for i in range(a.ndim) if i not in axis]
         self.order = kept + list(axis)
         moved = np.transpose(a, self.order)  # reduced axes last
         self.kept_shape, self.moved_shape = moved.shape[: len(kept)], moved.shape
         flat = moved.reshape(self.kept_shape + (-1,))  # (*kept, prod(reduced))
-        self.first_max = np.argmax(flat, axis=-1)[..., None]  # (*kept, 1)
-        out = np.take_along_axis(flat, self.first_max, axis=-1).reshape(self.kept_shape)  # no second pass over a
+        if valid is not None:
+            valid = np.broadcast_to(valid, a.shape).transpose(self.order).reshape(flat.shape)  # a view when pooling
+        first, out = first_maximum(flat, valid)  # (*kept) each
+        self.first_max = first[..., None]  # (*kept, 1)
         if keepdims:
             out = out.reshape([1 if i in axis else n for i, n in enumerate(a.shape)])  # (*kept) -> a.ndim axes
         return out
@@ -239,6 +243,19 @@ class Max(Function):
         np.put_along_axis(routed, self.first_max, g_kept, axis=-1)  # (*kept, prod(reduced))
         routed = routed.reshape(self.moved_shape)  # (*kept, *reduced)
         return (np.transpose(routed, np.argsort(self.order)),)
+
+
+def first_maximum(flat: np.ndarray, valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Along the last axis of ``flat`` (..., K): the index of the first maximum and the maximum. NaN counts
+    as the maximum (NumPy's ``argmax``). Where every entry is −∞, the first entry ``valid`` marks (a boolean
+    array broadcastable to ``flat``) is the maximum rather than padding before it, as in PyTorch."""
+    first = np.argmax(flat, axis=-1)  # (...)
+    best = np.take_along_axis(flat, first[..., None], axis=-1)[..., 0]  # (...): no second pass over flat
+    if valid is not None:
+        stuck = np.isneginf(best)  # only here can a −∞ of the padding tie with a real entry
+        if stuck.any():
+            first[stuck] = np.argmax(np.broadcast_to(valid, flat.shape)[stuck], axis=-1)
+    return first, best
 
 
 # ---- movement ----

@@ -2,7 +2,9 @@
 
 * Max pooling takes each window's maximum. Its gradient goes to **the first maximal element of the
   window in row-major order** (ties broken deterministically, as PyTorch's CPU kernel does); windows
-  that overlap add their gradients. Padding is −∞, so it never wins.
+  that overlap add their gradients. Padding is −∞ and never wins, not even a tie with a real −∞ (as in
+  PyTorch). NaN counts as the largest value; of several NaNs in a window the first is taken (PyTorch's
+  CPU kernel takes the last).
 * Average pooling sums each window and divides by the window's size (PyTorch's rules for padding and
   ``ceil_mode``: with ``count_include_pad`` the padding counts, the ``ceil_mode`` overhang never does).
 * Adaptive average pooling averages PyTorch's bins ``[⌊i·n/m⌋, ⌈(i+1)·n/m⌉)``: one averaging matrix
@@ -56,25 +58,25 @@ def max_pool(
     name = layer or describe(op, kernel, stride, padding, dilation)
     x, unbatched = batched(name, x, dims)
     windows = _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill=-np.inf)  # (N, *out, C, *k)
-    out = windows.amax(dim=tuple(range(-dims, 0)))  # (N, *out, C)
+    positions = _window_positions(x.shape[2:], kernel, stride, padding, dilation, ceil_mode)  # (1, *out, 1, *k)
+    valid = positions >= 0  # the entries of each window that are in the input, not in the padding
+    reduced = tuple(range(windows.ndim - dims, windows.ndim))
+    out = apply(ops.Max, windows, axis=reduced, keepdims=False, valid=None if valid.all() else valid)  # (N, *out, C)
     out = out.permute(0, -1, *range(1, 1 + dims))  # -> (N, C, *out)
     if not return_indices:
         return out[0] if unbatched else out
-    indices = _argmax_positions(windows.numpy(), x.shape[2:], kernel, stride, padding, dilation, ceil_mode)
+    values = windows.numpy().reshape(*windows.shape[: 2 + dims], -1)  # (N, *out, C, Πk)
+    first, _ = ops.first_maximum(values, valid.reshape(*valid.shape[: 2 + dims], -1))  # (N, *out, C): Max's choice
+    where = np.broadcast_to(positions.reshape(*positions.shape[: 2 + dims], -1), values.shape)  # (N, *out, C, Πk)
+    index = np.take_along_axis(where, first[..., None], axis=-1)[..., 0]  # (N, *out, C)
+    indices = Tensor(np.moveaxis(index, -1, 1))  # -> (N, C, *out)
     return (out[0], indices[0]) if unbatched else (out, indices)
 
 
-def _argmax_positions(windows: np.ndarray, spatial, kernel, stride, padding, dilation, ceil_mode) -> Tensor:
-    """For windows ``(N, *out, C, *k)`` of values: the flat input position of each window's first maximum."""
-    batch, dims = windows.shape[0], len(kernel)
+def _window_positions(spatial, kernel, stride, padding, dilation, ceil_mode) -> np.ndarray:
+    """The windows of the flat input positions ``0 … Π spatial − 1``, ``(1, *out, 1, *k)``, −1 in the padding."""
     positions = Tensor(np.arange(np.prod(spatial), dtype=np.int64).reshape(1, 1, *spatial))  # (1, 1, *spatial)
-    where = _pool_windows(positions, "", kernel, stride, padding, dilation, ceil_mode, fill=-1).numpy()
-    out_size, channels = windows.shape[1 : 1 + dims], windows.shape[1 + dims]
-    values = windows.reshape(batch, *out_size, channels, -1)  # (N, *out, C, Πk)
-    first = np.argmax(values, axis=-1)  # (N, *out, C)
-    where = where.reshape(1, *out_size, 1, -1)  # (1, *out, 1, Πk): the same positions for every sample and channel
-    index = np.take_along_axis(np.broadcast_to(where, values.shape), first[..., None], axis=-1)[..., 0]  # (N, *out, C)
-    return Tensor(np.moveaxis(index, -1, 1))  # -> (N, C, *out)
+    return _pool_windows(positions, "", kernel, stride, padding, dilation, ceil_mode, fill=-1).numpy()
 
 
 def avg_pool(

@@ -328,13 +328,21 @@ def _max_pool_backward(x, grad_out, dims, kernel_size, stride, padding, dilation
     out_size = [_pool_out_size(*args, ceil_mode) for args in zip(x.shape[2:], kernel, stride, padding, dilation)]
     if grad_out.shape != (*x.shape[:2], *out_size):
         raise ValueError(f"max_pool{dims}d_backward_reference: grad_out {grad_out.shape} is not the output's shape")
-    xp = np.pad(x, [(0, 0), (0, 0), *[(p, p) for p in padding]], constant_values=-np.inf)
+    pads = [(0, 0), (0, 0), *[(p, p) for p in padding]]
+    xp = np.pad(x, pads, constant_values=-np.inf)
+    inside = np.pad(np.ones(x.shape, bool), pads, constant_values=False)  # real entries, not padding
     grad = np.zeros_like(xp)
     for b, c, *pos in np.ndindex(*grad_out.shape):
         region = (b, c, *_window(pos, kernel, stride, dilation))
-        window = xp[region]
-        first = np.unravel_index(np.argmax(window), window.shape)  # np.argmax: the first maximum, row-major
-        grad[region][first] += grad_out[(b, c, *pos)]  # grad[region] is a view into grad
+        window, real = xp[region], inside[region]
+        first = None  # the first maximum in row-major order among the real entries; NaN is the largest
+        for i in np.ndindex(*window.shape):
+            if not real[i]:
+                continue
+            if first is None or window[i] > window[first] or np.isnan(window[i]) > np.isnan(window[first]):
+                first = i
+        if first is not None:  # a window wholly in the padding passes nothing
+            grad[region][first] += grad_out[(b, c, *pos)]  # grad[region] is a view into grad
     return grad[(slice(None), slice(None), *[slice(p, p + n) for p, n in zip(padding, x.shape[2:])])]
 
 

@@ -52,8 +52,7 @@ class _MaxPool(Module):
 
     def extra_repr(self) -> str:
         k, s, p, d = (compact(v) for v in (self.kernel_size, self.stride, self.padding, self.dilation))
-        indices = ", return_indices=True" if self.return_indices else ""
-        return f"kernel_size={k}, stride={s}, padding={p}, dilation={d}{indices}, ceil_mode={self.ceil_mode}"
+        return f"kernel_size={k}, stride={s}, padding={p}, dilation={d}, ceil_mode={self.ceil_mode}"  # as PyTorch
 
 
 class MaxPool1d(_MaxPool):
