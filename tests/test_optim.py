@@ -272,3 +272,17 @@ def test_amsgrad_changes_the_steps_and_keeps_pytorchs_state_name(torch):
     theirs.step()
     assert set(opt.state_dict()["state"][0]) == set(theirs.state_dict()["state"][0])
     assert opt.state_dict()["param_groups"][0]["amsgrad"] is True
+
+
+def test_a_checkpoint_from_before_amsgrad_continues_without_it_as_in_pytorch():
+    w = Tensor(np.zeros(3, np.float32), requires_grad=True)
+    old = Adam([w], lr=0.1)
+    w.grad = Tensor(np.ones(3, np.float32))
+    old.step()
+    saved = old.state_dict()
+    del saved["param_groups"][0]["amsgrad"]  # as written by a version without amsgrad
+    resumed = Adam([w], lr=0.1, amsgrad=True)
+    resumed.load_state_dict(saved)
+    assert resumed.param_groups[0]["amsgrad"] is False
+    resumed.step()  # no KeyError for the missing running maximum
+    assert resumed.state_dict()["state"][0]["step"] == 2

@@ -215,6 +215,13 @@ class Adam(Optimizer):
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=bool(amsgrad))
         super().__init__(params, defaults)
 
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """As :meth:`Optimizer.load_state_dict`; a checkpoint saved before ``amsgrad`` existed continues
+        without it, as in PyTorch."""
+        super().load_state_dict(state_dict)
+        for group, saved in zip(self.param_groups, state_dict["param_groups"]):
+            group["amsgrad"] = bool(saved.get("amsgrad", False))
+
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         if not state:
