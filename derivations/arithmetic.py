@@ -155,12 +155,8 @@ def _put(
 
 
 def _bound_symbols(expr: sp.Basic) -> set[sp.Basic]:
-    """The symbols ``expr`` binds: a derivative's variables, a sum's indices, a ``Subs``'s variables."""
-    if isinstance(expr, sp.Derivative):
-        return set(expr.variables)
-    if isinstance(expr, (ExprWithLimits, sp.Subs)):
-        return set(expr.variables)
-    if isinstance(expr, sp.Lambda):
+    """The symbols ``expr`` binds: a derivative's variables, a sum's indices, a ``Subs``'s or ``Lambda``'s."""
+    if isinstance(expr, (sp.Derivative, ExprWithLimits, sp.Subs, sp.Lambda)):
         return set(expr.variables)
     return set()
 
