@@ -7,7 +7,8 @@ For each workload, side by side in one run: forward time and forward+backward ti
 * ``naive`` — the plain-loop oracle ``tinygrad_cnn.reference`` (forward only: it has no backward),
 
 and the ratios ours/torch (how many times slower than PyTorch) and naive/ours (how much the vectorised
-windows buy over loops). All in float32 except the naive loops (float64, as the oracle computes).
+windows buy over loops). All in float32 except the naive loops (float64, as the oracle computes). Before
+timing a workload, the three forward results are compared; a disagreement stops the run.
 
 Run: ``python benchmarks/bench_conv.py [--quick] [--threads N]``. The thread count is fixed for NumPy's
 BLAS (``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``, set before NumPy loads) and for torch alike.
@@ -71,15 +72,17 @@ def conv_workload(n, c_in, c_out, size, k, stride=1, padding=0, groups=1):
         out = F.conv2d(xt, wt, stride=stride, padding=padding, groups=groups)
         if backward:
             out.sum().backward()
+        return out.numpy()
 
     def theirs(backward: bool):
         xt, wt = torch.tensor(x, requires_grad=backward), torch.tensor(w, requires_grad=backward)
         out = TF.conv2d(xt, wt, stride=stride, padding=padding, groups=groups)
         if backward:
             out.sum().backward()
+        return out.detach().numpy()
 
     def naive():
-        reference.conv2d_reference(x, w, stride=stride, padding=padding, groups=groups)
+        return reference.conv2d_reference(x, w, stride=stride, padding=padding, groups=groups)
 
     return name, ours, theirs, naive
 
@@ -93,15 +96,17 @@ def pool_workload(n, c, size, k):
         out = F.max_pool2d(xt, k)
         if backward:
             out.sum().backward()
+        return out.numpy()
 
     def theirs(backward: bool):
         xt = torch.tensor(x, requires_grad=backward)
         out = TF.max_pool2d(xt, k)
         if backward:
             out.sum().backward()
+        return out.detach().numpy()
 
     def naive():
-        reference.max_pool2d_reference(x, k)
+        return reference.max_pool2d_reference(x, k)
 
     return name, ours, theirs, naive
 
@@ -122,6 +127,10 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for name, ours, theirs, naive in workloads:
+        expected = naive()  # a fast wrong answer is no result: all three must agree before anything is timed
+        np.testing.assert_allclose(ours(False), expected, rtol=1e-4, atol=1e-4, err_msg=f"ours vs naive: {name}")
+        if torch:
+            np.testing.assert_allclose(theirs(False), expected, rtol=1e-4, atol=1e-4, err_msg=f"torch: {name}")
         naive_ms = best_time(naive, 1) * 1e3
         for backward in (False, True):
             ours_ms = best_time(lambda fn=ours, b=backward: fn(b), repeats) * 1e3
