@@ -58,15 +58,19 @@ def max_pool(
     name = layer or describe(op, kernel, stride, padding, dilation)
     x, unbatched = batched(name, x, dims)
     windows = _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill=-np.inf)  # (N, *out, C, *k)
-    positions = _window_positions(x.shape[2:], kernel, stride, padding, dilation, ceil_mode)  # (1, *out, 1, *k)
-    valid = positions >= 0  # the entries of each window that are in the input, not in the padding
+    positions = valid = None  # only with padding or indices: the flat input position of each window entry
+    if return_indices or any(padding) or ceil_mode:
+        positions = _window_positions(x.shape[2:], kernel, stride, padding, dilation, ceil_mode)  # (1, *out, 1, *k)
+        valid = positions >= 0  # the entries of each window that are in the input, not in the padding
+        valid = None if valid.all() else valid
     reduced = tuple(range(windows.ndim - dims, windows.ndim))
-    out = apply(ops.Max, windows, axis=reduced, keepdims=False, valid=None if valid.all() else valid)  # (N, *out, C)
+    out = apply(ops.Max, windows, axis=reduced, keepdims=False, valid=valid)  # (N, *out, C)
     out = out.permute(0, -1, *range(1, 1 + dims))  # -> (N, C, *out)
     if not return_indices:
         return out[0] if unbatched else out
     values = windows.numpy().reshape(*windows.shape[: 2 + dims], -1)  # (N, *out, C, Πk)
-    first, _ = ops.first_maximum(values, valid.reshape(*valid.shape[: 2 + dims], -1))  # (N, *out, C): Max's choice
+    flat_valid = None if valid is None else valid.reshape(*valid.shape[: 2 + dims], -1)  # (1, *out, 1, Πk)
+    first, _ = ops.first_maximum(values, flat_valid)  # (N, *out, C): the choice Max made (computed again, on demand)
     where = np.broadcast_to(positions.reshape(*positions.shape[: 2 + dims], -1), values.shape)  # (N, *out, C, Πk)
     index = np.take_along_axis(where, first[..., None], axis=-1)[..., 0]  # (N, *out, C)
     indices = Tensor(np.moveaxis(index, -1, 1))  # -> (N, C, *out)
