@@ -4,7 +4,7 @@ For each workload, side by side in one run: forward time and forward+backward ti
 
 * ``ours``  — ``tinygrad_cnn.functional`` (windows × one shared weight matrix, NumPy matmul),
 * ``torch`` — ``torch.nn.functional`` on the CPU with the same number of threads (if torch is installed),
-* ``naive`` — the plain-loop oracle ``tinygrad_cnn.reference`` (forward only: it has no backward),
+* ``naive`` — the plain-loop oracle ``tinygrad_cnn.conv.reference`` (forward only: it has no backward),
 
 and the ratios ours/torch (how many times slower than PyTorch) and naive/ours (how much the vectorised
 windows buy over loops). All in float32 except the naive loops (float64, as the oracle computes). Before
@@ -39,7 +39,8 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # time this checkout, even if not installed
 import tinygrad_cnn.functional as F  # noqa: E402
-from tinygrad_cnn import Tensor, reference  # noqa: E402
+from tinygrad_cnn import Tensor  # noqa: E402
+from tinygrad_cnn.conv import reference  # noqa: E402
 
 try:
     import torch

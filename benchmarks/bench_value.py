@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # time this checkout, even if not installed
-from tinygrad_cnn import Value  # noqa: E402
+from tinygrad_cnn import Value
 
 try:
     from micrograd.engine import Value as MicrogradValue

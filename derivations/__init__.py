@@ -26,21 +26,24 @@ Render with :func:`to_text`, :func:`to_markdown`, :func:`to_latex` (a section) o
 
 The package
 -----------
-``core.py``      :class:`Var`, :class:`Step`, :class:`Lemma`, :class:`Grid`, :class:`Example`,
-                 :class:`Derivation` (``check``, ``verify``, ``substitute``), :class:`DerivationError`
-``exact.py``     exact evaluation of an expression at integer points (the arithmetic of grid checks)
+``vocabulary.py`` the proof's words: :class:`Var`, :class:`Step`, :class:`Lemma`, :class:`Grid`,
+                  :class:`Example`, :class:`CheckResult`, :class:`DerivationError`, ``vanishes``
+``exact.py``      exact evaluation of an expression at integer points (the arithmetic of grid checks)
 ``arithmetic.py`` numbers put in: each step shown with the numbers, then evaluated
-``render.py``    text, Markdown, LaTeX and MathJax
-``checks.py``    :class:`~derivations.checks.Report` and helpers for ``verify()``
-``registry.py``  the explicit list of derivations: ``names()``, ``get(name)``, ``all()``
-one module per derivation: ``dense.py``, ``locality.py``, ``sharing.py``, ``conv_output.py``,
-``conv_arithmetic.py``, ``pool_output.py``, ``receptive_field.py``, ``translation_equivariance.py``,
-``macs.py``, ``edge_detection.py``, ``conv_backprop.py``, ``architectures.py`` (with ``summary.py``, the
-per-layer tables, and ``cli.py``, the ``derive`` and ``summary`` commands)
+``render.py``     text, Markdown, LaTeX and MathJax (reads any :class:`~derivations.vocabulary.Renderable`)
+``checks.py``     :class:`~derivations.checks.Report` and helpers for ``verify()``
+``core.py``       :class:`Derivation` (``check``, ``verify``, ``substitute``), built on all of the above
+``results/``      one module per derivation: ``dense.py``, ``locality.py``, ``sharing.py``,
+                  ``translation_equivariance.py``, ``macs.py``, ``edge_detection.py``, ``conv_output.py``,
+                  ``conv_arithmetic.py``, ``pool_output.py``, ``receptive_field.py``, ``conv_backprop.py``,
+                  ``architectures.py``
+``registry.py``   the explicit list of derivations: ``names()``, ``get(name)``, ``all()``
+``summary.py``    per-layer tables of a model; ``cli.py`` and ``command.py``: the ``derive`` and ``summary``
+                  commands
 
 How to add a derivation
 -----------------------
-1. Write ``derivations/<topic>.py`` (``dense.py`` is the model, about 80 lines):
+1. Write ``derivations/results/<topic>.py`` (``dense.py`` is the model, about 80 lines):
 
    * one :class:`Var` per quantity: ``Var.integer("k_h", "height of the kernel")`` (``minimum=0`` for
      padding, ``latex="n_{l-1}"`` for a nicer symbol, :meth:`Var.ratio` for a ratio);
@@ -62,7 +65,7 @@ How to add a derivation
 
 2. Add ``<topic>.DERIVATION`` to ``DERIVATIONS`` in ``registry.py`` (one line; nothing registers itself).
 
-3. ``tests/test_derivations.py`` runs every registered derivation's checks, verifier and renderers; run
+3. ``tests/derivations/test_core_results.py`` runs every registered derivation's checks, verifier and renderers; run
    ``python benchmarks/bench_derivations.py`` to see that the whole registry stays within its 10-second
    budget.
 
@@ -72,12 +75,15 @@ renderer translates these and refuses any other non-ASCII character. Never turn 
 validated against each variable's domain. The engine never imports this package.
 """
 
-from .arithmetic import Worked
-from .core import CheckResult, Derivation, DerivationError, Example, Grid, Lemma, Step, Var
-from .registry import all, get, names
-from .render import latex_document, to_latex, to_markdown, to_text
+from tinygrad_cnn._lazy import lazy_exports
 
 __all__ = [
     "Derivation", "DerivationError", "CheckResult", "Example", "Grid", "Lemma", "Step", "Var", "Worked",
     "all", "get", "names", "to_text", "to_markdown", "to_latex", "latex_document",
 ]  # fmt: skip
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "Derivation": ".core", "Worked": ".arithmetic",
+    **{name: ".vocabulary" for name in ("DerivationError", "CheckResult", "Example", "Grid", "Lemma", "Step", "Var")},
+    **{name: ".registry" for name in ("all", "get", "names", "registry")},
+    **{name: ".render" for name in ("to_text", "to_markdown", "to_latex", "latex_document")},
+})  # fmt: skip

@@ -31,8 +31,8 @@ import sympy as sp
 
 from tinygrad_cnn import Tensor, nn, no_grad
 
-from .core import Grid, vanishes
 from .exact import compile_exact
+from .vocabulary import Grid, vanishes
 
 __all__ = ["Report", "Comparison", "VerificationError", "parameter_count", "zeros", "output_shape", "nn"]
 

@@ -1,4 +1,4 @@
-"""The ``derive`` and ``summary`` subcommands of ``tinygrad-cnn`` (registered by :func:`register`).
+"""The ``derive`` and ``summary`` subcommands of ``tinygrad-cnn`` (registered by :mod:`derivations.command`).
 
 ``tinygrad-cnn derive list`` names the derivations; ``tinygrad-cnn derive NAME`` prints one as text,
 Markdown or a standalone LaTeX document, ``--set n=32 --set k=5`` puts numbers in (parsed with ``int``
@@ -22,21 +22,21 @@ Examples:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 
-from tinygrad_cnn.architectures import ARCHITECTURES
-from tinygrad_cnn.cli import CommandError
+from tinygrad_cnn.files import write_text
+from tinygrad_cnn.models.architectures import ARCHITECTURES
+from tinygrad_cnn.subcommands import CommandError
 
 from . import registry
-from .core import Derivation, DerivationError
+from .core import Derivation
 from .render import latex_document, to_markdown, to_text
 from .summary import format_table, summarize_checkpoint, summary
+from .vocabulary import DerivationError
 
-__all__ = ["register", "run_derive", "run_summary", "parse_settings", "parse_input_shape", "write_atomically",
+__all__ = ["run_derive", "run_summary", "parse_settings", "parse_input_shape", "write_atomically",
            "CliError"]  # fmt: skip
 
 FORMATS = ("text", "md", "latex")
@@ -46,31 +46,6 @@ class CliError(CommandError, ValueError):
     """A failure reported as one line on stderr, exit status 1. It is a ``ValueError`` too, so the main catches
     it even when ``tinygrad_cnn.cli`` runs as ``__main__`` (``python -m``) and its ``CommandError`` is a
     different class from the one imported here."""
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``derive`` and ``summary`` to the ``tinygrad-cnn`` command."""
-    derive = subparsers.add_parser(
-        "derive", help="derive, check and render the lecture's formulas",
-        description="Derive a formula step by step, check every step, and render it. NAME is a derivation "
-                    "(see 'derive list'), 'list', or 'all'.",
-    )  # fmt: skip
-    derive.add_argument("name", metavar="NAME", help="a derivation, 'list' or 'all'")
-    derive.add_argument("--format", default="text", help="text (default), md or latex (a standalone document)")
-    derive.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="settings",
-                        help="put an integer in for a variable, e.g. --set n=32 (repeatable)")  # fmt: skip
-    derive.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of standard output")
-    derive.add_argument("--check", action="store_true", help="also check every step and verify against the engine")
-    derive.set_defaults(run=run_derive)
-
-    model = subparsers.add_parser(
-        "summary", help="a model's layers: shapes, parameters, connections, MACs, receptive fields",
-        description="Count a model layer by layer by formula, without allocating weights. MODEL is "
-                    f"{', '.join(ARCHITECTURES)} or a checkpoint file saved with tinygrad_cnn.save.",
-    )  # fmt: skip
-    model.add_argument("model", metavar="MODEL", help=f"{', '.join(ARCHITECTURES)}, or a checkpoint path")
-    model.add_argument("--input", metavar="CxHxW", help="input shape, e.g. 3x224x224 (default: the paper's)")
-    model.set_defaults(run=run_summary)
 
 
 # ---- derive -----------------------------------------------------------------------------------------------
@@ -150,27 +125,20 @@ def _emit(text: str, out: str | None) -> int:
 
 
 def write_atomically(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory and ``os.replace``: readers
-    see the old file or the new one, never part of one, and a failure leaves no temporary file behind."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
+    """Write ``text`` to ``path`` atomically (:func:`tinygrad_cnn.files.write_text`); a missing folder is a
+    one-line error."""
+    directory = os.path.dirname(os.path.abspath(os.fspath(path)))
     if not os.path.isdir(directory):
-        raise CliError(f"--out {path}: the directory {directory} does not exist")
-    fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+        raise CliError(f"--out {os.fspath(path)}: the directory {directory} does not exist")
+    write_text(path, text)
 
 
 # ---- summary ----------------------------------------------------------------------------------------------
 def run_summary(args: argparse.Namespace) -> int:
+    if args.model == "list":
+        width = max(map(len, ARCHITECTURES))
+        print("\n".join(f"{name:<{width}}  {arch.title}" for name, arch in ARCHITECTURES.items()))
+        return 0
     shape = parse_input_shape(args.input) if args.input is not None else None
     try:
         if args.model in ARCHITECTURES:

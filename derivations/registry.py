@@ -10,7 +10,8 @@ Examples:
 
 from __future__ import annotations
 
-from . import (
+from .core import Derivation
+from .results import (
     architectures,
     conv_arithmetic,
     conv_backprop,
@@ -24,7 +25,6 @@ from . import (
     sharing,
     translation_equivariance,
 )
-from .core import Derivation
 
 __all__ = ["names", "get", "all"]
 

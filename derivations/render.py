@@ -25,9 +25,9 @@ import sympy as sp
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import stringPict
 
-if TYPE_CHECKING:  # the renderers only read a derivation's attributes; core imports this module
+if TYPE_CHECKING:  # the renderers only read a derivation's attributes (Renderable); core imports this module
     from .arithmetic import Worked
-    from .core import Derivation, Grid
+    from .vocabulary import Grid, Renderable
 
 __all__ = ["to_text", "to_markdown", "to_latex", "latex_document", "to_mathjax"]
 
@@ -36,7 +36,7 @@ _METHOD_TAGS = {"definition": "definition", "symbolic": "symbolic", "grid": "gri
 
 
 # -- plain text --------------------------------------------------------------------------------------------
-def to_text(d: Derivation, *, pretty: bool = True) -> str:
+def to_text(d: Renderable, *, pretty: bool = True) -> str:
     """Plain text: numbered steps, each its reason, how it is checked, then the equation
     (``sympy.pretty``, or ``str`` with ``pretty=False``)."""
     out = [f"{d.title}  [{d.name}]", "=" * len(d.title), *_wrap(d.summary, ""), "", "Variables:"]
@@ -100,7 +100,7 @@ def _wrap(text: str, first: str, rest: str | None = None) -> list[str]:
 
 
 # -- Markdown ----------------------------------------------------------------------------------------------
-def to_markdown(d: Derivation) -> str:
+def to_markdown(d: Renderable) -> str:
     """Markdown with ``$$ … $$`` display math (``sympy.latex``), as Jupyter and GitHub render it."""
     math = _latex_printer(d)
     out = [f"### {_md(d.title)} (`{d.name}`)", "", _md(d.summary), "", "**Variables.**", ""]
@@ -138,7 +138,7 @@ def _md(text: str) -> str:
 
 
 # -- LaTeX -------------------------------------------------------------------------------------------------
-def to_latex(d: Derivation) -> str:
+def to_latex(d: Renderable) -> str:
     """One derivation as a LaTeX section (for :func:`latex_document`): reasons as text, one ``equation*``
     per step, the arithmetic in ``align*``."""
     math = _latex_printer(d)
@@ -168,7 +168,7 @@ def to_latex(d: Derivation) -> str:
     return "\n".join(out) + "\n"
 
 
-def latex_document(derivations: Derivation | Iterable[Derivation], title: str = "Derivations") -> str:
+def latex_document(derivations: Renderable | Iterable[Renderable], title: str = "Derivations") -> str:
     """A standalone document (``article`` + ``amsmath``) for one derivation or several; compiles with
     ``pdflatex`` as it is."""
     items = [derivations] if hasattr(derivations, "worked") else list(derivations)
@@ -185,7 +185,7 @@ def _align(chain: tuple[sp.Expr, ...], math: Any) -> list[str]:
     return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
 
 
-def _note_latex(line: Worked, d: Derivation, math: Any) -> str:
+def _note_latex(line: Worked, d: Renderable, math: Any) -> str:
     if line.method == "grid":
         step = d.steps[line.number - 1]
         return rf"checked exactly at every point of {_grid_latex(step.grid, math)}"
@@ -199,7 +199,7 @@ def _grid_latex(grid: Grid, math: Any) -> str:
 
 
 # -- MathJax, for Jupyter's _repr_latex_ ------------------------------------------------------------------
-def to_mathjax(d: Derivation) -> str:
+def to_mathjax(d: Renderable) -> str:
     """The derivation as one display-math block (``aligned``), which Jupyter renders through MathJax."""
     math = _latex_printer(d)
     rows = [rf"&\textbf{{{_mathjax_text(d.title)}}}"]
@@ -219,7 +219,7 @@ def _mathjax_text(text: str) -> str:
 
 
 # -- shared ------------------------------------------------------------------------------------------------
-def _latex_printer(d: Derivation) -> Any:
+def _latex_printer(d: Renderable) -> Any:
     names = d.latex_names()
 
     def math(expr: sp.Basic) -> str:

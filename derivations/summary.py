@@ -5,10 +5,10 @@ The counts are the derived ones: parameters (C_in/g·k_h·k_w + 1)·C_out (:mod:
 (every output value is linked to its window and its bias: parameters × H'·W' for a shared-weight layer,
 LeCun et al.'s count), multiply-accumulates C_out·H'·W'·(C_in/g)·k_h·k_w (:mod:`.macs`), receptive field
 r_l = r_{l−1} + (k_l − 1)·d_l·j_{l−1} (:mod:`.receptive_field`). Output sizes come from
-:func:`tinygrad_cnn.architectures.output_shapes` (the :mod:`tinygrad_cnn.shapes` formulas).
+:func:`tinygrad_cnn.models.output_shapes` (the :mod:`tinygrad_cnn.shapes` formulas).
 
 A model is a name (``lenet5``, ``alexnet``, ``alexnet2012``, ``vgg16``), an
-:class:`~tinygrad_cnn.architectures.Architecture`, a list of :class:`~tinygrad_cnn.architectures.Layer`,
+:class:`~tinygrad_cnn.models.Architecture`, a list of :class:`~tinygrad_cnn.models.Layer`,
 or an ``nn.Sequential`` of engine layers; a checkpoint is summarised from its metadata's ``architecture``
 (a name or a list of layer dicts) or, failing that, from its state dict's shapes.
 
@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 
 from tinygrad_cnn import nn, shapes
-from tinygrad_cnn.architectures import ARCHITECTURES, Architecture, Layer, from_module, output_shapes
+from tinygrad_cnn.models.architectures import ARCHITECTURES, Architecture, Layer, from_module, output_shapes
 from tinygrad_cnn.serialization import load, load_metadata
 
 __all__ = ["Row", "Summary", "summary", "summarize", "summarize_checkpoint", "format_table", "layer_from_dict"]

@@ -139,7 +139,7 @@ def reshape_targets(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(target)
 
 
-# ---- convolution and pooling geometries (tests/test_conv.py, test_pooling.py, test_equivariance.py) ----
+# ---- convolution and pooling geometries (tests/conv/test_convolution.py, test_pooling.py, test_equivariance.py) ----
 #
 # Each strategy draws a geometry PyTorch accepts and sizes the input, with the formulas of
 # ``tinygrad_cnn.shapes``, so that the output has at least one position: nothing is filtered out.

@@ -1,8 +1,10 @@
-"""The ``tinygrad-cnn`` command: one subcommand per module, each registering its own arguments.
+"""The ``tinygrad-cnn`` command: one subcommand per part of the project, each registering its own arguments.
 
-Subcommands live in modules that expose ``register(subparsers)``; :data:`SUBCOMMAND_MODULES` lists them.
-The ``derivations`` package registers ``derive`` and ``summary`` the same way: it is named here by a
-string and imported with :mod:`importlib`, so the engine has no import of it.
+A subcommand lives in a small module with ``register(subparsers)`` that imports only the standard library;
+its work runs through :func:`~tinygrad_cnn.subcommands.deferred`, which imports the heavy modules (NumPy,
+SymPy, Matplotlib) only when that subcommand runs, so ``tinygrad-cnn --help`` answers at once. The project's own subcommands are
+listed in :data:`BUILTIN_COMMANDS`; other packages (``derivations`` among them) add theirs through the
+``tinygrad_cnn.commands`` entry-point group in their ``pyproject.toml``, so nothing here names them.
 
 Bad input ends with one readable line on stderr and a non-zero exit status, never a traceback.
 
@@ -17,20 +19,32 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 
 from . import __version__
+from .subcommands import CommandError, deferred
 
-__all__ = ["main", "build_parser", "SUBCOMMAND_MODULES", "CommandError"]
+__all__ = ["main", "build_parser", "deferred", "CommandError", "BUILTIN_COMMANDS", "ENTRY_POINT_GROUP"]
 
-SUBCOMMAND_MODULES = (
-    "tinygrad_cnn.tour",
-    "derivations.cli",
-)
+BUILTIN_COMMANDS = ("tinygrad_cnn.tour.command:register",)
+ENTRY_POINT_GROUP = "tinygrad_cnn.commands"
 
 
-class CommandError(Exception):
-    """A user-facing failure of a subcommand: printed as one line, exit status 1."""
+def _registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
+    found = list(BUILTIN_COMMANDS)
+    found += [entry.value for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)]
+    registrars = []
+    for target in dict.fromkeys(found):  # one registration per target, in a stable order
+        module_name, _, function_name = target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name and module_name.startswith(error.name):
+                continue  # that part of the project is not installed; its commands are simply absent
+            raise
+        registrars.append(getattr(module, function_name))
+    return registrars
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,14 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in SUBCOMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name and module_name.startswith(error.name):
-                continue  # that part of the project is not installed; its commands are simply absent
-            raise
-        module.register(subparsers)
+    for register in _registrars():
+        register(subparsers)
     return parser
 
 

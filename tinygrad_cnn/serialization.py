@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .engine.tensor import Tensor
 
 __all__ = ["save", "load", "load_metadata", "FORMAT", "VERSION"]
 

@@ -10,7 +10,7 @@ Examples:
 
 from __future__ import annotations
 
-from ..tensor import Tensor
+from ..engine.tensor import Tensor
 from .module import Module
 
 __all__ = ["ReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax"]

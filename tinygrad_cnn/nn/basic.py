@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
-from .._args import probability
-from ..tensor import Tensor
+from ..engine.args import probability
+from ..engine.tensor import Tensor
+from . import functional as F
 from .module import Module
 
 __all__ = ["Flatten", "Dropout"]

@@ -22,18 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional as F
-from .._args import (
-    PADDING_MODES,
-    check_groups,
-    check_output_padding,
-    conv_geometry,
-    describe,
-    float_dtype,
-    one_of,
-    positive_int,
-)
-from ..tensor import Tensor
+from ..conv.geometry import PADDING_MODES, check_groups, check_output_padding, conv_geometry, describe
+from ..engine.args import float_dtype, one_of, positive_int
+from ..engine.tensor import Tensor
+from . import functional as F
 from . import init
 from .module import Module, Parameter
 

@@ -24,8 +24,8 @@ import math
 
 import numpy as np
 
-from ..rng import default_generator
-from ..tensor import Tensor
+from ..engine.rng import default_generator
+from ..engine.tensor import Tensor
 
 __all__ = [
     "calculate_gain", "fan_in_and_fan_out", "uniform_", "normal_", "constant_", "zeros_", "ones_",

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional as F
-from .._args import float_dtype, positive_int
-from ..tensor import Tensor
+from ..engine.args import float_dtype, positive_int
+from ..engine.tensor import Tensor
+from . import functional as F
 from . import init
 from .module import Module, Parameter
 

@@ -1,5 +1,5 @@
 """Losses as layers, as PyTorch has them: a loss module holds its options (``reduction``, class weights,
-...) and calls the function of the same name in :mod:`tinygrad_cnn.losses`.
+...) and calls the function of the same name in :mod:`tinygrad_cnn.nn.loss_functions`.
 
 Class weights are registered as buffers, so they move with ``state_dict()`` under PyTorch's keys
 (``weight``, ``pos_weight``); an option left at ``None`` is not saved.
@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import losses
-from .._args import check_reduction, is_int, probability
-from ..tensor import Tensor
+from ..engine.args import check_reduction, is_int, probability
+from ..engine.tensor import Tensor
+from . import loss_functions as losses
 from .module import Module
 
 __all__ = ["CrossEntropyLoss", "NLLLoss", "MSELoss", "BCEWithLogitsLoss"]
@@ -58,7 +58,7 @@ class _ClassIndexLoss(_WeightedLoss):
 class NLLLoss(_ClassIndexLoss):
     """``NLLLoss(weight=None, ignore_index=-100, reduction="mean")``: the negative log-likelihood of class
     indices under log-probabilities (e.g. the output of :class:`LogSoftmax`); see
-    :func:`tinygrad_cnn.losses.nll_loss`."""
+    :func:`tinygrad_cnn.nn.loss_functions.nll_loss`."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002 (PyTorch's name)
         return losses.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
@@ -67,7 +67,7 @@ class NLLLoss(_ClassIndexLoss):
 class CrossEntropyLoss(_ClassIndexLoss):
     """``CrossEntropyLoss(weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0)``:
     ``NLLLoss`` of ``log_softmax`` of the logits, ``−log softmax(x)_y`` per example; see
-    :func:`tinygrad_cnn.losses.cross_entropy`.
+    :func:`tinygrad_cnn.nn.loss_functions.cross_entropy`.
 
     Examples:
         >>> round(CrossEntropyLoss()(Tensor([[0.0, 0.0, 0.0]]), Tensor([1])).item(), 4)   # log 3
@@ -88,7 +88,7 @@ class CrossEntropyLoss(_ClassIndexLoss):
 
 class MSELoss(_Loss):
     """``MSELoss(reduction="mean")``: the squared error ``(x − y)²``, averaged by default; see
-    :func:`tinygrad_cnn.losses.mse_loss`."""
+    :func:`tinygrad_cnn.nn.loss_functions.mse_loss`."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         return losses.mse_loss(input, target, self.reduction)
@@ -97,7 +97,7 @@ class MSELoss(_Loss):
 class BCEWithLogitsLoss(_WeightedLoss):
     """``BCEWithLogitsLoss(weight=None, reduction="mean", pos_weight=None)``: binary cross-entropy of
     ``sigmoid(x)``, computed stably from the logits; ``pos_weight`` (a buffer, one per class) scales the
-    positive examples' term; see :func:`tinygrad_cnn.losses.binary_cross_entropy_with_logits`.
+    positive examples' term; see :func:`tinygrad_cnn.nn.loss_functions.binary_cross_entropy_with_logits`.
 
     Examples:
         >>> round(BCEWithLogitsLoss()(Tensor([0.0]), Tensor([1.0])).item(), 4)        # −log σ(0) = log 2

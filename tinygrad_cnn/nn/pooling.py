@@ -10,9 +10,10 @@ Examples:
 
 from __future__ import annotations
 
-from .. import functional as F
-from .._args import compact, describe, int_tuple, pool_geometry
-from ..tensor import Tensor
+from ..conv.geometry import compact, describe, pool_geometry
+from ..engine.args import int_tuple
+from ..engine.tensor import Tensor
+from . import functional as F
 from .module import Module
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d"]

@@ -1,0 +1,280 @@
+"""Convolution as the lecture builds it: **locality** (windows) × **sharing** (one weight matrix).
+
+A dense layer connects every output to every input. Convolution keeps two ideas of it:
+
+1. *Locality*: output position ``o`` sees only a window of the input (``Windows``: im2col as a view).
+2. *Sharing*: every position uses the same weights, so the kernel is **one** matrix
+   ``W.reshape(C_out, C_in·Πk)``, and one matmul applies it to all windows at once.
+
+The gradient needs no rule of its own: the matmul's rule gives ∂L/∂W (windows × upstream gradient,
+summed over positions, which is what sharing means) and the windows' rule, their adjoint ``fold``, gives
+∂L/∂x. Transposed convolution is that adjoint used forwards.
+
+Examples:
+    >>> import numpy as np
+    >>> from tinygrad_cnn import Tensor
+    >>> image = Tensor(np.array([[[[0, 0, 1, 1]] * 3]], dtype=np.float32))   # (1, 1, 3, 4): a vertical edge
+    >>> kernel = Tensor(np.array([[[[1, 0, -1]] * 3]], dtype=np.float32))    # (1, 1, 3, 3)
+    >>> conv(image, kernel).numpy()[0, 0]                                    # responds where the edge is
+    array([[-3., -3.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from math import prod
+
+import numpy as np
+
+from ..engine import ops
+from ..engine.args import batched, int_tuple, one_of, positive_int
+from ..engine.tensor import Tensor, apply, cat
+from ..shapes import conv_output_size, conv_output_size_formula, conv_transpose_output_size
+from .geometry import PADDING_MODES, check_groups, check_output_padding, conv_geometry, describe, padding_pairs
+
+__all__ = ["conv", "conv_transpose", "unfold", "fold", "pad_spatial", "PADDING_MODES"]
+
+IntOrTuple = int | Sequence[int]
+
+
+def conv(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple | str = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    *,
+    layer: str | None = None,
+) -> Tensor:
+    """N-d convolution (really cross-correlation, as in every deep-learning library), NC(D)(H)W layout.
+
+    ``weight`` is ``(C_out, C_in/groups, *kernel)``; the number of spatial dims is ``weight.ndim - 2``.
+    An unbatched input ``(C_in, *spatial)`` gives an unbatched output.
+    """
+    dims = weight.ndim - 2
+    op = layer or f"conv{dims}d"
+    kernel, stride, padding, dilation = conv_geometry(
+        op, dims, tuple(weight.shape[2:]), stride, padding, dilation, strings=("same", "valid")
+    )
+    one_of(op, "padding_mode", padding_mode, PADDING_MODES)
+    name = layer or describe(op, kernel, stride, padding, dilation)
+    out_channels, in_per_group = weight.shape[:2]
+    groups = positive_int(name, "groups", groups)
+    x, unbatched = batched(name, x, dims, in_per_group * groups, f" (weight {weight.shape}, groups={groups})")
+    check_groups(name, groups, x.shape[1], out_channels)
+    _check_bias(bias, out_channels, name)
+    pads = padding_pairs(padding, kernel, dilation)
+    _check_output_size(name, x.shape[2:], kernel, stride, pads, dilation)
+
+    x = pad_spatial(x, pads, padding_mode, name)
+    out = _shared_weight_conv(x, weight, stride, dilation, groups)
+    if bias is not None:
+        out = out + bias.reshape((1, -1) + (1,) * dims)  # (C_out,) -> (1, C_out, 1, ...)
+    return out[0] if unbatched else out
+
+
+def _shared_weight_conv(
+    x: Tensor, weight: Tensor, stride: tuple[int, ...], dilation: tuple[int, ...], groups: int = 1
+) -> Tensor:
+    """The heart of it: every window times one shared weight matrix, in one matmul.
+
+    With groups, each group of input channels has its own weight matrix: one batched matmul over the groups."""
+    batch, channels = x.shape[:2]
+    out_channels, kernel = weight.shape[0], weight.shape[2:]
+    windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, *out, C, *k)
+    out_size = windows.shape[1 : 1 + len(kernel)]
+    positions, taps = batch * prod(out_size), channels // groups * prod(kernel)
+    if groups == 1:
+        rows = windows.reshape(positions, taps)  # -> (N·L, C·Πk): one row per position
+        shared = weight.reshape(out_channels, taps)  # (C_out, C, *k) -> (C_out, C·Πk)
+        out = rows @ shared.T  # (N·L, C·Πk) @ (C·Πk, C_out) -> (N·L, C_out)
+    else:
+        rows = windows.reshape(positions, groups, taps).permute(1, 0, 2)  # -> (G, N·L, C/G·Πk)
+        shared = weight.reshape(groups, out_channels // groups, taps)  # (C_out, C/G, *k) -> (G, C_out/G, C/G·Πk)
+        out = rows @ shared.permute(0, 2, 1)  # (G, N·L, C/G·Πk) @ (G, C/G·Πk, C_out/G) -> (G, N·L, C_out/G)
+        out = out.permute(1, 0, 2)  # -> (N·L, G, C_out/G): output channel o = g·(C_out/G) + j, as in PyTorch
+    out = out.reshape(batch, *out_size, out_channels)  # -> (N, *out, C_out)
+    return out.permute(0, -1, *range(1, 1 + len(kernel)))  # -> (N, C_out, *out)
+
+
+def conv_transpose(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+    *,
+    layer: str | None = None,
+) -> Tensor:
+    """Transposed convolution: each input value spreads ``value · kernel`` onto the output (``fold``).
+
+    It is the adjoint of :func:`conv` with the same weight, i.e. the input gradient of convolution.
+    ``weight`` is ``(C_in, C_out/groups, *kernel)`` as in PyTorch; the output length is
+    ``(n − 1)s − 2p + d(k − 1) + output_padding + 1``.
+    """
+    dims = weight.ndim - 2
+    op = layer or f"conv_transpose{dims}d"
+    kernel, stride, padding, dilation = conv_geometry(op, dims, tuple(weight.shape[2:]), stride, padding, dilation)
+    output_padding = check_output_padding(op, output_padding, stride, dilation)
+    name = layer or describe(op, kernel, stride, padding, dilation)
+    groups = positive_int(name, "groups", groups)
+    x, unbatched = batched(name, x, dims, weight.shape[0], f" (weight {weight.shape}, groups={groups})")
+    check_groups(name, groups, x.shape[1], weight.shape[1] * groups)
+    _check_bias(bias, weight.shape[1] * groups, name)
+    sizes = [conv_transpose_output_size(n, k, s, p, op, d) for n, k, s, p, op, d in
+             zip(x.shape[2:], kernel, stride, padding, output_padding, dilation)]  # fmt: skip
+    if min(sizes) < 1:
+        raise ValueError(f"{name}: input {x.shape} gives output size {tuple(sizes)}; padding is too large")
+
+    per_group = x.shape[1] // groups
+    parts = [
+        _spread(x[:, g * per_group : (g + 1) * per_group], weight[g * per_group : (g + 1) * per_group],
+                stride, dilation, output_padding)
+        for g in range(groups)
+    ]  # fmt: skip
+    out = cat(parts, dim=1) if groups > 1 else parts[0]
+    out = out[(slice(None), slice(None), *(slice(p, p + n) for p, n in zip(padding, sizes)))]  # crop padding
+    if bias is not None:
+        out = out + bias.reshape((1, -1) + (1,) * dims)  # (C_out,) -> (1, C_out, 1, ...)
+    return out[0] if unbatched else out
+
+
+def _spread(x: Tensor, weight: Tensor, stride, dilation, output_padding) -> Tensor:
+    """Each input position contributes ``x · W`` to a window of the output: one matmul, then fold."""
+    batch, channels, *in_size = x.shape
+    out_channels, kernel = weight.shape[1], weight.shape[2:]
+    rows = x.permute(0, *range(2, x.ndim), 1).reshape(batch * prod(in_size), channels)  # (N·L, C_in)
+    shared = weight.reshape(channels, out_channels * prod(kernel))  # (C_in, C_out, *k) -> (C_in, C_out·Πk)
+    cols = (rows @ shared).reshape(batch, *in_size, out_channels, *kernel)  # -> (N, *in, C_out, *k)
+    full = [(n - 1) * s + d * (k - 1) + 1 + op for n, s, d, k, op in
+            zip(in_size, stride, dilation, kernel, output_padding)]  # fmt: skip
+    return apply(ops.FoldWindows, cols, output_shape=(batch, out_channels, *full),
+                 kernel_size=kernel, stride=stride, dilation=dilation)  # fmt: skip
+
+
+def unfold(
+    x: Tensor,
+    kernel_size: IntOrTuple,
+    dilation: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    stride: IntOrTuple = 1,
+) -> Tensor:
+    """Locality, exposed (``torch.nn.functional.unfold``): ``(N, C, H, W) -> (N, C·kH·kW, L)``, one column per
+    window; an unbatched ``(C, H, W)`` gives ``(C·kH·kW, L)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> x = Tensor(np.arange(9.0).reshape(1, 1, 3, 3))
+        >>> unfold(x, 2).numpy()[0]          # 4 windows of 2×2, one per column
+        array([[0., 1., 3., 4.],
+               [1., 2., 4., 5.],
+               [3., 4., 6., 7.],
+               [4., 5., 7., 8.]])
+        >>> unfold(Tensor(np.zeros((1, 3, 32, 32))), 5).shape   # C·k² = 75 rows, one column per window: 28² = 784
+        (1, 75, 784)
+    """
+    kernel, stride, padding, dilation = conv_geometry("unfold", 2, kernel_size, stride, padding, dilation)
+    name = describe("unfold", kernel, stride, padding, dilation)
+    x, unbatched = batched(name, x, 2)
+    pads = padding_pairs(padding, kernel, dilation)
+    _check_output_size(name, x.shape[2:], kernel, stride, pads, dilation)
+    x = pad_spatial(x, pads, "zeros", name)
+    windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, oH, oW, C, kH, kW)
+    batch, channels = x.shape[:2]
+    locations = prod(windows.shape[1:3])
+    cols = windows.reshape(batch, locations, channels * prod(kernel))  # -> (N, L, C·kH·kW)
+    cols = cols.permute(0, 2, 1)  # -> (N, C·kH·kW, L)
+    return cols[0] if unbatched else cols
+
+
+def fold(
+    cols: Tensor,
+    output_size: IntOrTuple,
+    kernel_size: IntOrTuple,
+    dilation: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    stride: IntOrTuple = 1,
+) -> Tensor:
+    """The adjoint of :func:`unfold`: ``(N, C·kH·kW, L) -> (N, C, H, W)`` (or unbatched ``(C·kH·kW, L)``),
+    values of overlapping windows summed.
+
+    Examples:
+        >>> import numpy as np
+        >>> ones = Tensor(np.ones((1, 1, 3, 3)))
+        >>> fold(unfold(ones, 2), (3, 3), 2).numpy()[0, 0]   # how many 2×2 windows cover each pixel
+        array([[1., 2., 1.],
+               [2., 4., 2.],
+               [1., 2., 1.]])
+    """
+    output_size = int_tuple("fold", "output_size", output_size, 2)
+    kernel, stride, padding, dilation = conv_geometry("fold", 2, kernel_size, stride, padding, dilation)
+    name = describe("fold", kernel, stride, padding, dilation)
+    _check_output_size(name, output_size, kernel, stride, padding_pairs(padding, kernel, dilation), dilation)
+    out = [conv_output_size(n, k, s, p, d) for n, k, s, p, d in zip(output_size, kernel, stride, padding, dilation)]
+    unbatched = cols.ndim == 2
+    if unbatched:
+        cols = cols.unsqueeze(0)
+    if cols.ndim != 3 or cols.shape[1] % prod(kernel) or cols.shape[2] != prod(out):
+        raise ValueError(
+            f"{name}: input of shape {cols.shape} must be (N, C·{prod(kernel)}, {prod(out)}) for kernel {kernel} "
+            f"and output_size {output_size} ({'×'.join(map(str, out))} windows)"
+        )
+    batch, channels = cols.shape[0], cols.shape[1] // prod(kernel)
+    windows = cols.permute(0, 2, 1).reshape(batch, *out, channels, *kernel)  # (N, C·Πk, L) -> (N, oH, oW, C, kH, kW)
+    padded = [n + 2 * p for n, p in zip(output_size, padding)]
+    summed = apply(ops.FoldWindows, windows, output_shape=(batch, channels, *padded),
+                   kernel_size=kernel, stride=stride, dilation=dilation)  # fmt: skip
+    image = summed[(slice(None), slice(None), *(slice(p, p + n) for p, n in zip(padding, output_size)))]
+    return image[0] if unbatched else image
+
+
+def pad_spatial(x: Tensor, pads: Sequence[tuple[int, int]], mode: str = "zeros", name: str = "pad") -> Tensor:
+    """Pad the spatial dims of ``(N, C, *spatial)``: zeros, or by indexing (circular / reflect / replicate),
+    so the gradient of the non-zero modes is the indexing gradient (repeated indices accumulate)."""
+    one_of(name, "padding_mode", mode, (*PADDING_MODES, "constant"))
+    if all(before == 0 and after == 0 for before, after in pads):
+        return x
+    if mode in ("zeros", "constant"):
+        return x.pad(((0, 0), (0, 0), *pads))
+    for axis, (before, after) in enumerate(pads, start=2):
+        n = x.shape[axis]
+        if mode == "reflect" and max(before, after) >= n:
+            raise ValueError(f"{name}: reflect padding of ({before}, {after}) needs each pad < the input size {n}")
+        if mode == "circular" and max(before, after) > n:
+            raise ValueError(f"{name}: circular padding of ({before}, {after}) needs each pad ≤ the input size {n}")
+        positions = np.arange(-before, n + after)
+        if mode == "circular":
+            index = positions % n  # a periodic lattice: position -1 is position n-1
+        elif mode == "reflect":
+            index = np.abs(positions)
+            index = np.where(index > n - 1, 2 * (n - 1) - index, index)  # mirror without repeating the edge
+        else:  # replicate
+            index = np.clip(positions, 0, n - 1)
+        x = x[(slice(None),) * axis + (index,)]
+    return x
+
+
+# ---- checks that need the tensors (the arguments' checks are in _args; every message names the layer) ----
+
+
+def _check_bias(bias: Tensor | None, out_channels: int, name: str) -> None:
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise ValueError(f"{name}: bias must have shape ({out_channels},), one per output channel, got {bias.shape}")
+
+
+def _check_output_size(name, spatial, kernel, stride, pads, dilation) -> None:
+    for n, k, s, (before, after), d in zip(spatial, kernel, stride, pads, dilation):
+        if before == after:
+            out, formula = conv_output_size(n, k, s, before, d), conv_output_size_formula(n, k, s, before, d)
+        else:
+            out = conv_output_size(n + before + after, k, s, 0, d)
+            formula = f"⌊({n} + {before} + {after} − {d}·({k}−1) − 1)/{s}⌋ + 1 = {out}"
+        if out < 1:
+            size = "×".join(map(str, spatial))
+            raise ValueError(f"{name} on a {size} input: {formula}, needs ≥ 1")

@@ -1,0 +1,118 @@
+"""The geometry of a sliding window (kernel, stride, padding, dilation), checked once.
+
+A layer checks its hyperparameters when it is built and passes ``layer=`` to its function, which checks the
+input once, so one helper and one message serve both. Every message names the op or layer
+(``conv2d``, ``Conv2d(k=5, s=1, p=0, d=1)``) and shows the value.
+
+Examples:
+    >>> conv_geometry("Conv2d", 2, 3, 1, 0, 1)
+    ((3, 3), (1, 1), (0, 0), (1, 1))
+    >>> describe("Conv2d", (5, 5), (1, 1), (0, 0), (1, 1))
+    'Conv2d(k=5, s=1, p=0, d=1)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..engine.args import int_tuple, positive_int
+from ..shapes import same_padding
+
+__all__ = [
+    "PADDING_MODES", "conv_geometry", "padding_pairs", "check_output_padding", "check_groups", "pool_geometry",
+    "compact", "describe",
+]  # fmt: skip
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")  # PyTorch's order
+
+
+# ---- window geometry: kernel, stride, padding, dilation ----
+
+
+def conv_geometry(
+    name: str, n: int, kernel_size: Any, stride: Any, padding: Any, dilation: Any, strings: Sequence[str] = ()
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...] | str, tuple[int, ...]]:
+    """``(kernel, stride, padding, dilation)`` as n-tuples; ``padding`` may also be one of ``strings``
+    (``'same'`` needs stride 1, as in PyTorch).
+
+    Examples:
+        >>> conv_geometry("conv2d", 2, 3, 1, "same", 2, strings=("same", "valid"))
+        ((3, 3), (1, 1), 'same', (2, 2))
+    """
+    kernel = int_tuple(name, "kernel_size", kernel_size, n)
+    stride = int_tuple(name, "stride", stride, n)
+    dilation = int_tuple(name, "dilation", dilation, n)
+    if isinstance(padding, str) and strings:
+        if padding not in strings:
+            raise ValueError(f"{name}: padding must be {', '.join(map(repr, strings))} or integers, got {padding!r}")
+        if padding == "same" and any(s != 1 for s in stride):
+            raise ValueError(f"{name}: padding='same' needs stride 1, as in PyTorch, got stride={stride}")
+        return kernel, stride, padding, dilation
+    return kernel, stride, int_tuple(name, "padding", padding, n, minimum=0), dilation
+
+
+def padding_pairs(padding: tuple[int, ...] | str, kernel, dilation) -> list[tuple[int, int]]:
+    """(before, after) per spatial dim; ``'same'`` puts the odd one out after, as PyTorch does."""
+    if padding == "valid":
+        return [(0, 0)] * len(kernel)
+    if padding == "same":
+        return [same_padding(k, d) for k, d in zip(kernel, dilation)]
+    return [(p, p) for p in padding]
+
+
+def check_output_padding(name: str, output_padding: Any, stride, dilation) -> tuple[int, ...]:
+    """A transposed convolution's ``output_padding``: non-negative and smaller than stride or dilation."""
+    output_padding = int_tuple(name, "output_padding", output_padding, len(stride), minimum=0)
+    for extra, s, d in zip(output_padding, stride, dilation):
+        if extra >= max(s, d):
+            raise ValueError(f"{name}: output_padding ({extra}) must be smaller than stride ({s}) or dilation ({d})")
+    return output_padding
+
+
+def check_groups(name: str, groups: Any, in_channels: int, out_channels: int) -> int:
+    """``groups`` as an int that divides both channel counts."""
+    groups = positive_int(name, "groups", groups)
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"{name}: groups={groups} must divide both in_channels={in_channels} and out_channels={out_channels}"
+        )
+    return groups
+
+
+def pool_geometry(
+    name: str, n: int, kernel_size: Any, stride: Any, padding: Any, dilation: Any
+) -> tuple[tuple[int, ...], ...]:
+    """``(kernel, stride, padding, dilation)`` of a pooling window; ``stride`` defaults to the kernel, and
+    padding is at most half the kernel, as in PyTorch.
+
+    Examples:
+        >>> pool_geometry("max_pool2d", 2, (2, 3), None, 0, 1)
+        ((2, 3), (2, 3), (0, 0), (1, 1))
+    """
+    kernel = int_tuple(name, "kernel_size", kernel_size, n)
+    stride = kernel if stride is None or stride == [] or stride == () else int_tuple(name, "stride", stride, n)
+    padding = int_tuple(name, "padding", padding, n, minimum=0)
+    dilation = int_tuple(name, "dilation", dilation, n)
+    for p, k in zip(padding, kernel):
+        if p > k // 2:
+            raise ValueError(
+                f"{name}: padding {p} must be at most half the kernel size {k} (⌊{k}/2⌋ = {k // 2}), as in PyTorch"
+            )
+    return kernel, stride, padding, dilation
+
+
+# ---- descriptions ----
+
+
+def compact(values: Sequence[Any] | str) -> Any:
+    """One value when all entries agree (a square kernel), the tuple otherwise: for short descriptions."""
+    if isinstance(values, str) or len(set(values)) != 1:
+        return values if isinstance(values, str) else tuple(values)
+    return values[0]
+
+
+def describe(op: str, kernel, stride, padding, dilation=None) -> str:
+    """A short name of a layer or op for error messages, e.g. ``Conv2d(k=5, s=1, p=0, d=1)``."""
+    text = f"{op}(k={compact(kernel)}, s={compact(stride)}, p={compact(padding)}"
+    return text + (f", d={compact(dilation)})" if dilation is not None else ")")

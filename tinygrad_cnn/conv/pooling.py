@@ -1,0 +1,171 @@
+"""Pooling: the same windows as convolution (locality) with a fixed reduction instead of learned weights.
+
+* Max pooling takes each window's maximum. Its gradient goes to **the first maximal element of the
+  window in row-major order** (ties broken deterministically, as PyTorch's CPU kernel does); windows
+  that overlap add their gradients. Padding is −∞ and never wins, not even a tie with a real −∞ (as in
+  PyTorch). NaN counts as the largest value; of several NaNs in a window the first is taken (PyTorch's
+  CPU kernel takes the last).
+* Average pooling sums each window and divides by the window's size (PyTorch's rules for padding and
+  ``ceil_mode``: with ``count_include_pad`` the padding counts, the ``ceil_mode`` overhang never does).
+* Adaptive average pooling averages PyTorch's bins ``[⌊i·n/m⌋, ⌈(i+1)·n/m⌉)``: one averaging matrix
+  per axis, applied by matmul.
+
+Examples:
+    >>> import numpy as np
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor(np.array([[[[1.0, 2, 5, 0], [3, 4, 1, 1], [0, 0, 2, 2], [1, 0, 2, 9]]]]))
+    >>> max_pool(x, 2).numpy()[0, 0]
+    array([[4., 5.],
+           [1., 9.]])
+    >>> avg_pool(x, 2).numpy()[0, 0]
+    array([[2.5 , 1.75],
+           [0.25, 3.75]])
+"""
+
+from __future__ import annotations
+
+from math import ceil, floor
+
+import numpy as np
+
+from ..engine import ops
+from ..engine.args import batched, int_tuple
+from ..engine.tensor import Tensor, apply
+from ..shapes import pool_output_size, pool_output_size_formula
+from .convolution import IntOrTuple
+from .geometry import describe, pool_geometry
+
+__all__ = ["max_pool", "avg_pool", "adaptive_avg_pool"]
+
+
+def max_pool(
+    x: Tensor,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+    *,
+    dims: int = 2,
+    layer: str | None = None,
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Max over each window of ``(N, C, *spatial)`` (or unbatched ``(C, *spatial)``).
+
+    With ``return_indices``, also where each maximum came from, as PyTorch gives it: an int64 index into the
+    flattened spatial dims of the input (``h·W + w`` in 2-D), the first maximum of the window."""
+    op = layer or f"max_pool{dims}d"
+    kernel, stride, padding, dilation = pool_geometry(op, dims, kernel_size, stride, padding, dilation)
+    name = layer or describe(op, kernel, stride, padding, dilation)
+    x, unbatched = batched(name, x, dims)
+    windows = _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill=-np.inf)  # (N, *out, C, *k)
+    positions = valid = None  # only with padding or indices: the flat input position of each window entry
+    if return_indices or any(padding) or ceil_mode:
+        positions = _window_positions(x.shape[2:], kernel, stride, padding, dilation, ceil_mode)  # (1, *out, 1, *k)
+        valid = positions >= 0  # the entries of each window that are in the input, not in the padding
+        valid = None if valid.all() else valid
+    reduced = tuple(range(windows.ndim - dims, windows.ndim))
+    out = apply(ops.Max, windows, axis=reduced, keepdims=False, valid=valid)  # (N, *out, C)
+    out = out.permute(0, -1, *range(1, 1 + dims))  # -> (N, C, *out)
+    if not return_indices:
+        return out[0] if unbatched else out
+    values = windows.numpy().reshape(*windows.shape[: 2 + dims], -1)  # (N, *out, C, Πk)
+    flat_valid = None if valid is None else valid.reshape(*valid.shape[: 2 + dims], -1)  # (1, *out, 1, Πk)
+    first, _ = ops.first_maximum(values, flat_valid)  # (N, *out, C): the choice Max made (computed again, on demand)
+    where = np.broadcast_to(positions.reshape(*positions.shape[: 2 + dims], -1), values.shape)  # (N, *out, C, Πk)
+    index = np.take_along_axis(where, first[..., None], axis=-1)[..., 0]  # (N, *out, C)
+    indices = Tensor(np.moveaxis(index, -1, 1))  # -> (N, C, *out)
+    return (out[0], indices[0]) if unbatched else (out, indices)
+
+
+def _window_positions(spatial, kernel, stride, padding, dilation, ceil_mode) -> np.ndarray:
+    """The windows of the flat input positions ``0 … Π spatial − 1``, ``(1, *out, 1, *k)``, −1 in the padding."""
+    positions = Tensor(np.arange(np.prod(spatial), dtype=np.int64).reshape(1, 1, *spatial))  # (1, 1, *spatial)
+    return _pool_windows(positions, "", kernel, stride, padding, dilation, ceil_mode, fill=-1).numpy()
+
+
+def avg_pool(
+    x: Tensor,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+    *,
+    dims: int = 2,
+    layer: str | None = None,
+) -> Tensor:
+    """Mean over each window, divided as PyTorch divides (see the module docstring)."""
+    op = layer or f"avg_pool{dims}d"
+    kernel, stride, padding, dilation = pool_geometry(op, dims, kernel_size, stride, padding, 1)
+    name = layer or describe(op, kernel, stride, padding)
+    x, unbatched = batched(name, x, dims)
+    windows = _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill=0.0)  # (N, *out, C, *k)
+    sums = windows.sum(dim=tuple(range(-dims, 0)))  # (N, *out, C)
+    out_size = sums.shape[1:-1]
+    if divisor_override is not None:
+        if not isinstance(divisor_override, (int, np.integer)) or divisor_override == 0:
+            raise ValueError(f"{name}: divisor_override must be a non-zero int, got {divisor_override!r}")
+        divisor = np.full(out_size, float(divisor_override))
+    else:
+        divisor = _window_counts(x.shape[2:], out_size, kernel, stride, padding, count_include_pad)  # (*out)
+    out = sums / Tensor(divisor[..., None].astype(x.dtype))  # (*out, 1) broadcasts over (N, *out, C)
+    out = out.permute(0, -1, *range(1, 1 + dims))  # -> (N, C, *out)
+    return out[0] if unbatched else out
+
+
+def adaptive_avg_pool(x: Tensor, output_size: IntOrTuple, *, dims: int = 2, layer: str | None = None) -> Tensor:
+    """Average ``(N, C, *spatial)`` into exactly ``output_size`` bins per axis (``None`` keeps an axis)."""
+    name = layer or f"adaptive_avg_pool{dims}d"
+    sizes = int_tuple(name, "output_size", output_size, dims, allow_none=True)
+    x, unbatched = batched(name, x, dims)
+    if x.dtype.kind != "f":
+        raise ValueError(f"{name}: needs a floating-point input, got {x.dtype}")
+    out = x
+    for axis, (n, m) in enumerate(zip(x.shape[2:], sizes), start=2):
+        m = n if m is None else m
+        averaging = Tensor(_averaging_matrix(n, m).astype(x.dtype))  # (m, n)
+        moved = out.transpose(axis, -1)  # this axis last: (..., n)
+        out = (moved @ averaging.T).transpose(axis, -1)  # (..., n) @ (n, m) -> (..., m), axis put back
+    return out[0] if unbatched else out
+
+
+def _averaging_matrix(n: int, m: int) -> np.ndarray:
+    """Row i averages PyTorch's bin [⌊i·n/m⌋, ⌈(i+1)·n/m⌉) of an axis of length n."""
+    matrix = np.zeros((m, n))
+    for i in range(m):
+        start, end = floor(i * n / m), ceil((i + 1) * n / m)
+        matrix[i, start:end] = 1.0 / (end - start)
+    return matrix
+
+
+def _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill) -> Tensor:
+    """Pad (``fill`` on the left and right, plus the ``ceil_mode`` overhang) and take the windows."""
+    spatial = x.shape[2:]
+    out_size = [pool_output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in
+                zip(spatial, kernel, stride, padding, dilation)]  # fmt: skip
+    for n, k, s, p, d, out in zip(spatial, kernel, stride, padding, dilation, out_size):
+        if out < 1:
+            formula = pool_output_size_formula(n, k, s, p, d, ceil_mode)
+            raise ValueError(f"{name} on a {'×'.join(map(str, spatial))} input: {formula}, needs ≥ 1")
+    extent = [(out - 1) * s + d * (k - 1) + 1 for out, s, d, k in zip(out_size, stride, dilation, kernel)]
+    pads = [(p, max(p, span - n - p)) for p, span, n in zip(padding, extent, spatial)]  # overhang on the right
+    padded = x.pad(((0, 0), (0, 0), *pads), value=fill) if any(map(any, pads)) else x
+    windows = apply(ops.Windows, padded, kernel_size=kernel, stride=stride, dilation=dilation)
+    index = (slice(None), *(slice(0, out) for out in out_size))  # drop windows past the last valid one
+    return windows[index] if windows.shape[1 : 1 + len(kernel)] != tuple(out_size) else windows
+
+
+def _window_counts(spatial, out_size, kernel, stride, padding, count_include_pad) -> np.ndarray:
+    """How many values each window averages: per axis, the part of the window inside [−p, n+p) (with
+    ``count_include_pad``) or inside [0, n); the product over axes."""
+    per_axis = []
+    for n, out, k, s, p in zip(spatial, out_size, kernel, stride, padding):
+        start = np.arange(out) * s - p
+        low, high = (-p, n + p) if count_include_pad else (0, n)
+        per_axis.append(np.minimum(start + k, high) - np.maximum(start, low))
+    counts = per_axis[0]
+    for c in per_axis[1:]:
+        counts = np.multiply.outer(counts, c)  # (*out so far, next)
+    return counts.astype(np.float64)

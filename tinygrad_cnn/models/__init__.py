@@ -1,0 +1,20 @@
+"""Named architectures as layer specs that can be counted without allocating a weight (LeNet-5, AlexNet,
+VGG-16, the tour's tiny CNN) and built into real ``nn`` modules."""
+
+from .architectures import (
+    ARCHITECTURES,
+    RBF,
+    Architecture,
+    Layer,
+    PartialConv2d,
+    Subsampling,
+    build,
+    from_module,
+    output_shapes,
+    thinned,
+)
+
+__all__ = [
+    "Layer", "Architecture", "ARCHITECTURES", "output_shapes", "build", "from_module", "thinned",
+    "Subsampling", "PartialConv2d", "RBF",
+]  # fmt: skip

@@ -1,0 +1,499 @@
+"""Classic architectures as small layer lists: LeNet-5, AlexNet (2012 and torchvision), VGG-16.
+
+An architecture is a tuple of :class:`Layer` specs (kind, channels, kernel, stride, padding, groups), so it
+can be *counted* by the formulas of :mod:`tinygrad_cnn.shapes` without allocating a single weight
+(:func:`output_shapes` here; parameter and MAC tables in ``derivations.summary``), and *built* as a real
+``nn.Sequential`` (:func:`build`) when it fits in memory. :func:`from_module` goes the other way, from an
+``nn.Sequential`` of engine layers to specs.
+
+LeNet-5 (LeCun et al. 1998) needs three layers PyTorch does not have, defined here from the engine's
+layers: :class:`Subsampling` (the S layers: a 2×2 sum times one trainable coefficient per map, plus a
+bias), :class:`PartialConv2d` (C3, whose maps each see a subset of S2's maps) and :class:`RBF` (the output
+units, one Euclidean radial basis function per class).
+
+Examples:
+    >>> [layer.name for layer in ARCHITECTURES["lenet5"].layers]
+    ['C1', 'S2', 'C3', 'S4', 'C5', 'F6', 'OUTPUT']
+    >>> output_shapes(ARCHITECTURES["lenet5"].layers, (1, 32, 32))[:3]
+    [(6, 28, 28), (6, 14, 14), (16, 10, 10)]
+    >>> output_shapes(ARCHITECTURES["lenet5"].layers, (1, 8, 8))
+    Traceback (most recent call last):
+    ...
+    ValueError: C3 (conv 5×5) on a 6×2×2 input: ⌊(2 + 2·0 − 1·(5−1) − 1)/1⌋ + 1 = -2, needs ≥ 1
+    >>> build(ARCHITECTURES["lenet5"]).num_parameters()        # the real model: 60,840 weights and biases
+    60840
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import nn
+from ..engine.tensor import Tensor, cat
+from ..nn import functional as F
+from ..shapes import conv_output_size, conv_output_size_formula, pool_output_size, pool_output_size_formula
+
+__all__ = [
+    "Layer", "Architecture", "ARCHITECTURES", "LENET5_C3_TABLE", "output_shapes", "build", "from_module",
+    "thinned", "Subsampling", "PartialConv2d", "RBF",
+]  # fmt: skip
+
+KINDS = ("conv", "subsample", "maxpool", "avgpool", "adaptive_avg", "batchnorm", "dense", "rbf")
+SPATIAL = ("conv", "subsample", "maxpool", "avgpool", "adaptive_avg", "batchnorm")
+ACTIVATIONS = {"": None, "relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+Pair = tuple[int, int]
+
+
+def _pair(value: int | Sequence[int]) -> Pair:
+    return (int(value), int(value)) if isinstance(value, (int, np.integer)) else (int(value[0]), int(value[1]))
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of an architecture, as the papers' tables give it.
+
+    ``out`` is the number of output maps (conv) or units (dense, rbf), 0 for layers that keep their input's
+    channels (pooling, subsampling, batchnorm); ``inputs`` is the expected input channels or features (0:
+    whatever the previous layer gives). ``table[m]`` lists the input maps that output map ``m`` sees (a
+    partially connected conv, LeNet-5's C3); empty means every map (within its group). ``activation``
+    (``"relu"``, ``"tanh"``, ``"sigmoid"``) follows the layer and has no parameters.
+    """
+
+    kind: str
+    name: str = ""
+    out: int = 0
+    kernel: Pair = (1, 1)
+    stride: Pair = (1, 1)
+    padding: Pair = (0, 0)
+    dilation: Pair = (1, 1)
+    groups: int = 1
+    table: tuple[tuple[int, ...], ...] = ()
+    inputs: int = 0
+    bias: bool = True
+    activation: str = ""
+    ceil_mode: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Layer {self.name}: kind must be one of {KINDS}, got {self.kind!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"Layer {self.name}: activation must be one of {tuple(ACTIVATIONS)}, got {self.activation!r}"
+            )
+        if self.table and len(self.table) != self.out:
+            raise ValueError(f"Layer {self.name}: the connection table has {len(self.table)} rows for {self.out} maps")
+
+    @classmethod
+    def conv(cls, name: str, out: int, kernel: int | Pair, stride: int | Pair = 1, padding: int | Pair = 0, *,
+             groups: int = 1, dilation: int | Pair = 1, table: Sequence[Sequence[int]] = (), activation: str = "",
+             bias: bool = True, inputs: int = 0) -> Layer:  # fmt: skip
+        return cls("conv", name, out, _pair(kernel), _pair(stride), _pair(padding), _pair(dilation), groups,
+                   tuple(tuple(maps) for maps in table), inputs, bias, activation)  # fmt: skip
+
+    @classmethod
+    def pool(cls, kind: str, name: str, kernel: int | Pair, stride: int | Pair | None = None,
+             padding: int | Pair = 0, *, activation: str = "", ceil_mode: bool = False) -> Layer:  # fmt: skip
+        stride = kernel if stride is None else stride
+        return cls(kind, name, 0, _pair(kernel), _pair(stride), _pair(padding), activation=activation,
+                   ceil_mode=ceil_mode)  # fmt: skip
+
+    @classmethod
+    def dense(cls, name: str, inputs: int, out: int, *, activation: str = "", bias: bool = True) -> Layer:
+        return cls("dense", name, out, inputs=inputs, bias=bias, activation=activation)
+
+    def describe(self) -> str:
+        """A few words for tables: ``conv 5×5/2 p1, g=2, partial + tanh``."""
+        k = "×".join(map(str, self.kernel))
+        if self.kind in ("dense", "rbf"):
+            text = f"{self.kind} {self.inputs or '?'}→{self.out}"
+        elif self.kind == "adaptive_avg":
+            text = f"adaptive avg → {k}"
+        elif self.kind == "batchnorm":
+            text = "batchnorm"
+        else:
+            text = f"{self.kind} {k}"
+            text += f"/{self.stride[0]}" if self.stride != (self.kernel if self.kind != "conv" else (1, 1)) else ""
+            text += f" p{self.padding[0]}" if any(self.padding) else ""
+            text += f" d{self.dilation[0]}" if self.dilation != (1, 1) else ""
+            text += f", g={self.groups}" if self.groups != 1 else ""
+            text += ", partial" if self.table else ""
+        return text + (f" + {self.activation}" if self.activation else "")
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A named architecture: its layers, the input the paper uses, where it comes from, and the published
+    totals (``{"parameters": ..., "connections": ...}``) the counts are checked against."""
+
+    name: str
+    title: str
+    input_shape: tuple[int, int, int]
+    layers: tuple[Layer, ...]
+    source: str
+    published: Mapping[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+# LeCun et al. 1998, Table I: the S2 maps (rows 0-5) each C3 map (columns 0-15) combines.
+LENET5_C3_TABLE = (
+    *((m % 6, (m + 1) % 6, (m + 2) % 6) for m in range(6)),  # maps 0-5: three contiguous S2 maps
+    *((m % 6, (m + 1) % 6, (m + 2) % 6, (m + 3) % 6) for m in range(6)),  # 6-11: four contiguous
+    (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5),  # 12-14: four, discontinuous
+    (0, 1, 2, 3, 4, 5),  # 15: all six
+)  # fmt: skip
+_C3_TABLE = tuple(tuple(sorted(maps)) for maps in LENET5_C3_TABLE)
+
+LENET5 = Architecture(
+    "lenet5", "LeNet-5", (1, 32, 32),
+    (
+        Layer.conv("C1", 6, 5, activation="tanh"),
+        Layer("subsample", "S2", 0, (2, 2), (2, 2), activation="tanh"),
+        Layer.conv("C3", 16, 5, table=_C3_TABLE, activation="tanh"),
+        Layer("subsample", "S4", 0, (2, 2), (2, 2), activation="tanh"),
+        Layer.conv("C5", 120, 5, activation="tanh"),
+        Layer.dense("F6", 120, 84, activation="tanh"),
+        Layer("rbf", "OUTPUT", 10, inputs=84, bias=False),
+    ),
+    "Y. LeCun, L. Bottou, Y. Bengio, P. Haffner, 'Gradient-based learning applied to document recognition', "
+    "Proc. IEEE 86(11):2278-2324, 1998, Section II.B",
+    {"connections": 340_908, "parameters": 60_000},
+    ("The paper: 'LeNet-5 ... contains 340,908 connections, but only 60,000 trainable free parameters'; "
+     "counting its layers gives 60,840 (the paper rounds).",
+     "The squashing function A·tanh(S·a) follows every layer up to F6. OUTPUT is one Euclidean RBF unit per "
+     "class, whose 84 weights the paper sets by hand to ±1 (a stylised 7×12 bitmap of the character) and "
+     "keeps fixed, at least initially; they are counted here as 84·10 = 840 parameters."),
+)  # fmt: skip
+
+
+def _alexnet(name: str, title: str, widths: Sequence[int], conv1_padding: int, groups: Sequence[int],
+             size: int, adaptive: bool, source: str, published: Mapping[str, int], notes: tuple[str, ...]
+             ) -> Architecture:  # fmt: skip
+    c1, c2, c3, c4, c5 = widths
+    layers = [
+        Layer.conv("conv1", c1, 11, 4, conv1_padding, groups=groups[0], activation="relu"),
+        Layer.pool("maxpool", "pool1", 3, 2),
+        Layer.conv("conv2", c2, 5, 1, 2, groups=groups[1], activation="relu"),
+        Layer.pool("maxpool", "pool2", 3, 2),
+        Layer.conv("conv3", c3, 3, 1, 1, groups=groups[2], activation="relu"),
+        Layer.conv("conv4", c4, 3, 1, 1, groups=groups[3], activation="relu"),
+        Layer.conv("conv5", c5, 3, 1, 1, groups=groups[4], activation="relu"),
+        Layer.pool("maxpool", "pool5", 3, 2),
+        *([Layer("adaptive_avg", "avgpool", 0, (6, 6))] if adaptive else []),
+        Layer.dense("fc6", c5 * 6 * 6, 4096, activation="relu"),
+        Layer.dense("fc7", 4096, 4096, activation="relu"),
+        Layer.dense("fc8", 4096, 1000),
+    ]
+    return Architecture(name, title, (3, size, size), tuple(layers), source, published, notes)
+
+
+ALEXNET2012 = _alexnet(
+    "alexnet2012", "AlexNet (2012, two GPUs)", (96, 256, 384, 384, 256), 0, (1, 2, 1, 2, 2), 227, False,
+    "A. Krizhevsky, I. Sutskever, G. E. Hinton, 'ImageNet classification with deep convolutional neural "
+    "networks', NIPS 2012, Section 3.5 and Figure 2",
+    {"parameters": 60_965_224},
+    ("The paper: '60 million parameters'; conv2, conv4 and conv5 see only the maps on their own GPU "
+     "(groups=2), conv3 and the dense layers see both.",
+     "The paper's input is '224×224×3', but an 11×11 kernel with stride 4 and no padding needs 227: "
+     "⌊(224 − 11)/4⌋ + 1 = 54, while (227 − 11)/4 + 1 = 55, the 55×55 of its Figure 2.",
+     "Local response normalisation (after conv1 and conv2) and dropout have no parameters and are left out."),
+)  # fmt: skip
+
+ALEXNET = _alexnet(
+    "alexnet", "AlexNet (torchvision, one tower)", (64, 192, 384, 256, 256), 2, (1, 1, 1, 1, 1), 224, True,
+    "torchvision.models.alexnet (after A. Krizhevsky, 'One weird trick for parallelizing convolutional "
+    "neural networks', arXiv:1404.5997, 2014)",
+    {"parameters": 61_100_840},
+    ("One tower of 64-192-384-256-256 channels; padding 2 in conv1 makes a 224 input give ⌊(224 + 4 − 11)/4⌋ "
+     "+ 1 = 55; an adaptive average pool to 6×6 accepts other sizes.",),
+)  # fmt: skip
+
+_VGG16_D = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
+
+
+def _vgg16() -> Architecture:
+    layers, block, index = [], 1, 1
+    for item in _VGG16_D:
+        if item == "M":
+            layers.append(Layer.pool("maxpool", f"pool{block}", 2, 2))
+            block, index = block + 1, 1
+        else:
+            layers.append(Layer.conv(f"conv{block}_{index}", item, 3, 1, 1, activation="relu"))
+            index += 1
+    layers += [Layer.dense("fc6", 512 * 7 * 7, 4096, activation="relu"),
+               Layer.dense("fc7", 4096, 4096, activation="relu"), Layer.dense("fc8", 4096, 1000)]  # fmt: skip
+    return Architecture(
+        "vgg16", "VGG-16 (configuration D)", (3, 224, 224), tuple(layers),
+        "K. Simonyan, A. Zisserman, 'Very deep convolutional networks for large-scale image recognition', "
+        "ICLR 2015, Tables 1 and 2 (configuration D)",
+        {"parameters": 138_357_544},
+        ("Table 2 rounds to 138 million; 138,357,544 is the exact count (torchvision's vgg16 has the same).",),
+    )  # fmt: skip
+
+
+TINY_CNN = Architecture(
+    "tiny_cnn", "Tiny CNN (the tour's edge-orientation classifier)", (1, 8, 8),
+    (
+        Layer.conv("conv1", 4, 3, 1, 1, activation="relu"),
+        Layer.pool("maxpool", "pool1", 2),
+        Layer.conv("conv2", 8, 3, activation="relu"),
+        Layer("adaptive_avg", "avgpool", 0, (1, 1)),
+        Layer.dense("fc", 8, 2),
+    ),
+    "tinygrad_cnn.tour: tells vertical from horizontal step edges in noisy 8×8 images",
+    {"parameters": 354},
+    ("Two 3×3 convolutions and a global average: 354 parameters, where a dense layer from the 64 pixels to "
+     "just 8 hidden units would already need (64 + 1)·8 = 520.",),
+)  # fmt: skip
+
+ARCHITECTURES: dict[str, Architecture] = {
+    a.name: a for a in (LENET5, ALEXNET, ALEXNET2012, _vgg16(), TINY_CNN)
+}
+
+
+# ---- shapes, by formula ----------------------------------------------------------------------------------
+def output_shapes(layers: Sequence[Layer], input_shape: Sequence[int]) -> list[tuple[int, ...]]:
+    """The output shape of every layer, by the formulas of :mod:`tinygrad_cnn.shapes` (nothing allocated).
+
+    Shapes are ``(C, H, W)`` for spatial layers and ``(n,)`` after a dense one. A layer that no window
+    fits, or whose input does not match what it expects, raises one ``ValueError`` naming it and showing
+    the formula with the numbers.
+    """
+    shape = tuple(int(n) for n in input_shape)
+    if len(shape) != 3 or min(shape) < 1:
+        raise ValueError(f"input shape must be 3 positive sizes C×H×W, got {'×'.join(map(str, shape))}")
+    shapes = []
+    for layer in layers:
+        shape = _next_shape(layer, shape)
+        shapes.append(shape)
+    return shapes
+
+
+def _next_shape(layer: Layer, shape: tuple[int, ...]) -> tuple[int, ...]:
+    kernel = (
+        "" if layer.kind in ("dense", "rbf", "batchnorm", "adaptive_avg") else " " + "×".join(map(str, layer.kernel))
+    )
+    where = f"{layer.name or layer.kind} ({layer.kind}{kernel}) on a {'×'.join(map(str, shape))} input"
+    if layer.kind in ("dense", "rbf"):
+        features = math.prod(shape)
+        if layer.inputs and layer.inputs != features:
+            raise ValueError(f"{where}: expects {layer.inputs} input features, gets {features}")
+        return (layer.out,)
+    if len(shape) != 3:
+        raise ValueError(f"{where}: needs a C×H×W input")
+    channels, sizes = shape[0], shape[1:]
+    if layer.inputs and layer.inputs != channels:
+        raise ValueError(f"{where}: expects {layer.inputs} input channels")
+    if layer.kind == "adaptive_avg":
+        return (channels, *layer.kernel)
+    if layer.kind == "batchnorm":
+        return shape
+    if layer.kind == "conv":
+        if channels % layer.groups or layer.out % layer.groups:
+            raise ValueError(f"{where}: groups={layer.groups} must divide {channels} and {layer.out} channels")
+        if layer.table and max(max(maps) for maps in layer.table) >= channels:
+            raise ValueError(f"{where}: the connection table names input maps beyond {channels}")
+        out = [_window_count(where, n, k, s, p, d) for n, k, s, p, d in
+               zip(sizes, layer.kernel, layer.stride, layer.padding, layer.dilation)]  # fmt: skip
+        return (layer.out, *out)
+    out = [_pool_count(where, n, k, s, p, d, layer.ceil_mode) for n, k, s, p, d in
+           zip(sizes, layer.kernel, layer.stride, layer.padding, layer.dilation)]  # fmt: skip
+    return (channels, *out)
+
+
+def _window_count(where: str, n: int, k: int, s: int, p: int, d: int) -> int:
+    out = conv_output_size(n, k, s, p, d)
+    if out < 1:
+        raise ValueError(f"{where}: {conv_output_size_formula(n, k, s, p, d)}, needs ≥ 1")
+    return out
+
+
+def _pool_count(where: str, n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    out = pool_output_size(n, k, s, p, d, ceil_mode)
+    if out < 1:
+        raise ValueError(f"{where}: {pool_output_size_formula(n, k, s, p, d, ceil_mode)}, needs ≥ 1")
+    return out
+
+
+# ---- LeNet-5's own layers ----------------------------------------------------------------------------------
+class Subsampling(nn.Module):
+    """LeNet-5's S2/S4: the k×k window of each map summed, times one trainable coefficient per map, plus one
+    trainable bias per map (2 parameters per map)."""
+
+    def __init__(self, channels: int, kernel_size: int = 2, *, generator: np.random.Generator | None = None):
+        super().__init__()
+        self.channels, self.kernel_size = int(channels), int(kernel_size)
+        bound = 1 / self.kernel_size  # fan-in k·k: the 1/sqrt(fan-in) of PyTorch's default
+        self.weight = nn.Parameter(np.empty(self.channels, dtype=np.float32))
+        self.bias = nn.Parameter(np.empty(self.channels, dtype=np.float32))
+        nn.init.uniform_(self.weight, -bound, bound, generator=generator)
+        nn.init.uniform_(self.bias, -bound, bound, generator=generator)
+
+    def forward(self, x: Tensor) -> Tensor:
+        k = self.kernel_size
+        sums = F.avg_pool2d(x, k) * float(k * k)  # (N, C, H, W) -> (N, C, H/k, W/k): window sums
+        return sums * self.weight.reshape(1, -1, 1, 1) + self.bias.reshape(1, -1, 1, 1)
+
+    def extra_repr(self) -> str:
+        return f"{self.channels}, kernel_size={self.kernel_size}"
+
+
+class PartialConv2d(nn.Module):
+    """A convolution whose output map ``m`` sees only the input maps ``table[m]`` (LeNet-5's C3): one
+    single-map ``Conv2d`` per output map, on its own input maps."""
+
+    def __init__(self, table: Sequence[Sequence[int]], kernel_size: int | Pair, *,
+                 generator: np.random.Generator | None = None) -> None:  # fmt: skip
+        super().__init__()
+        self.table = tuple(tuple(int(c) for c in maps) for maps in table)
+        self.maps = nn.ModuleList([nn.Conv2d(len(maps), 1, kernel_size, generator=generator) for maps in self.table])
+
+    def forward(self, x: Tensor) -> Tensor:
+        outputs = [conv(x[:, list(maps)]) for conv, maps in zip(self.maps, self.table)]  # each (N, 1, H', W')
+        return cat(outputs, dim=1)  # -> (N, len(table), H', W')
+
+
+class RBF(nn.Module):
+    """LeNet-5's output layer: unit ``i`` computes Σⱼ (xⱼ − wᵢⱼ)², a Euclidean radial basis function (no bias)."""
+
+    def __init__(self, in_features: int, out_features: int, *, generator: np.random.Generator | None = None):
+        super().__init__()
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        rng = generator if generator is not None else np.random.default_rng(0)
+        self.weight = nn.Parameter(rng.choice([-1.0, 1.0], (out_features, in_features)).astype(np.float32))
+
+    def forward(self, x: Tensor) -> Tensor:
+        difference = x.unsqueeze(1) - self.weight  # (N, 1, in) - (out, in) -> (N, out, in)
+        return (difference * difference).sum(-1)  # -> (N, out)
+
+    def extra_repr(self) -> str:
+        return f"{self.in_features}, {self.out_features}"
+
+
+# ---- real models ---------------------------------------------------------------------------------------------
+def build(model: Architecture | Sequence[Layer], input_shape: Sequence[int] | None = None, *,
+          generator: np.random.Generator | None = None) -> nn.Sequential:  # fmt: skip
+    """A real ``nn.Sequential`` for the layers (named after them; a ``Flatten`` before the first dense layer).
+
+    This allocates every weight: fine for LeNet-5, not for VGG-16 (553 MB of float32); count those with
+    :func:`output_shapes` and ``derivations.summary`` instead.
+    """
+    layers, input_shape = _layers_and_input(model, input_shape)
+    shapes = output_shapes(layers, input_shape)
+    modules: OrderedDict[str, nn.Module] = OrderedDict()
+    shape = tuple(input_shape)
+    for number, (layer, out_shape) in enumerate(zip(layers, shapes)):
+        name = layer.name or f"{layer.kind}{number}"
+        if layer.kind in ("dense", "rbf") and len(shape) == 3:
+            modules[f"{name}_flatten"] = nn.Flatten()
+        modules[name] = _module(layer, shape, generator)
+        if layer.activation:
+            modules[f"{name}_{layer.activation}"] = ACTIVATIONS[layer.activation]()
+        shape = out_shape
+    return nn.Sequential(modules)
+
+
+def _layers_and_input(model: Architecture | Sequence[Layer], input_shape: Sequence[int] | None):
+    if isinstance(model, Architecture):
+        return model.layers, tuple(input_shape or model.input_shape)
+    if input_shape is None:
+        raise ValueError("an input shape C×H×W is needed for a list of layers")
+    return tuple(model), tuple(input_shape)
+
+
+def _module(layer: Layer, shape: tuple[int, ...], generator: np.random.Generator | None) -> nn.Module:
+    channels = shape[0]
+    if layer.kind == "conv" and layer.table:
+        return PartialConv2d(layer.table, layer.kernel, generator=generator)
+    if layer.kind == "conv":
+        return nn.Conv2d(channels, layer.out, layer.kernel, layer.stride, layer.padding, layer.dilation,
+                         layer.groups, layer.bias, generator=generator)  # fmt: skip
+    if layer.kind == "subsample":
+        return Subsampling(channels, layer.kernel[0], generator=generator)
+    if layer.kind == "maxpool":
+        return nn.MaxPool2d(layer.kernel, layer.stride, layer.padding, layer.dilation, ceil_mode=layer.ceil_mode)
+    if layer.kind == "avgpool":
+        return nn.AvgPool2d(layer.kernel, layer.stride, layer.padding, ceil_mode=layer.ceil_mode)
+    if layer.kind == "adaptive_avg":
+        return nn.AdaptiveAvgPool2d(layer.kernel)
+    if layer.kind == "batchnorm":
+        return nn.BatchNorm2d(channels)
+    if layer.kind == "rbf":
+        return RBF(math.prod(shape), layer.out, generator=generator)
+    return nn.Linear(math.prod(shape), layer.out, layer.bias, generator=generator)
+
+
+def thinned(architecture: Architecture, divisor: int) -> Architecture:
+    """The same layers with every channel and hidden-unit count divided by ``divisor`` (the class count
+    kept): the same output sizes, for checking shapes with a real forward pass at a fraction of the cost."""
+    layers = []
+    for layer in architecture.layers:
+        last = layer is architecture.layers[-1]
+        out = layer.out if last or not layer.out else max(layer.groups, layer.out // divisor)
+        layers.append(dataclasses.replace(layer, out=out, inputs=0))
+    return dataclasses.replace(architecture, name=f"{architecture.name}/{divisor}", layers=tuple(layers))
+
+
+# ---- from engine modules -------------------------------------------------------------------------------------
+def from_module(model: nn.Module) -> list[Layer]:
+    """The layer specs of an ``nn.Sequential`` of engine layers (nested Sequentials are walked; activations
+    join the layer before them; ``Flatten``, ``Dropout`` and ``Identity`` change no count and are skipped)."""
+    if not isinstance(model, nn.Sequential):
+        raise ValueError(f"only an nn.Sequential (a chain of layers) can be described, got {type(model).__name__}")
+    layers: list[Layer] = []
+    for name, module in _chain(model, ""):
+        activation = next((key for key, kind in ACTIVATIONS.items() if kind and type(module) is kind), None)
+        if activation is not None:
+            if not layers or layers[-1].activation:
+                raise ValueError(f"{name}: an activation must follow a layer with no activation yet")
+            layers[-1] = dataclasses.replace(layers[-1], activation=activation)
+        elif not isinstance(module, (nn.Flatten, nn.Dropout, nn.Identity)):
+            layers.append(_spec(name, module))
+    return layers
+
+
+def _chain(module: nn.Sequential, prefix: str):
+    for name, child in module.named_children():
+        full = f"{prefix}{name}"
+        if isinstance(child, nn.Sequential):
+            yield from _chain(child, f"{full}.")
+        else:
+            yield full, child
+
+
+def _spec(name: str, module: nn.Module) -> Layer:
+    if isinstance(module, nn.Conv2d):
+        padding = module.padding
+        if isinstance(padding, str):
+            if padding == "same" and any(d * (k - 1) % 2 for k, d in zip(module.kernel_size, module.dilation)):
+                raise ValueError(f"{name}: padding='same' with an even kernel pads unevenly; not described")
+            padding = (0, 0) if padding == "valid" else tuple(d * (k - 1) // 2 for k, d in
+                                                              zip(module.kernel_size, module.dilation))  # fmt: skip
+        return Layer.conv(name, module.out_channels, module.kernel_size, module.stride, padding,
+                          groups=module.groups, dilation=module.dilation, bias=module.bias is not None,
+                          inputs=module.in_channels)  # fmt: skip
+    if isinstance(module, PartialConv2d):
+        return Layer.conv(name, len(module.table), module.maps[0].kernel_size, table=module.table)
+    if isinstance(module, nn.Linear):
+        return Layer.dense(name, module.in_features, module.out_features, bias=module.bias is not None)
+    if isinstance(module, RBF):
+        return Layer("rbf", name, module.out_features, inputs=module.in_features, bias=False)
+    if isinstance(module, Subsampling):
+        return Layer("subsample", name, 0, _pair(module.kernel_size), _pair(module.kernel_size))
+    if isinstance(module, nn.MaxPool2d):
+        return dataclasses.replace(Layer.pool("maxpool", name, module.kernel_size, module.stride, module.padding,
+                                              ceil_mode=module.ceil_mode), dilation=module.dilation)  # fmt: skip
+    if isinstance(module, nn.AvgPool2d):
+        return Layer.pool(
+            "avgpool", name, module.kernel_size, module.stride, module.padding, ceil_mode=module.ceil_mode
+        )
+    if isinstance(module, nn.AdaptiveAvgPool2d):
+        return Layer("adaptive_avg", name, 0, _pair(module.output_size))
+    if isinstance(module, nn.BatchNorm2d):
+        return Layer("batchnorm", name, inputs=module.num_features, bias=module.bias is not None)
+    raise ValueError(f"{name}: cannot describe a {type(module).__name__} layer (no formula for it)")
