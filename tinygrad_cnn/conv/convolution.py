@@ -86,23 +86,41 @@ def _shared_weight_conv(
 ) -> Tensor:
     """The heart of it: every window times one shared weight matrix, in one matmul.
 
-    With groups, each group of input channels has its own weight matrix: one batched matmul over the groups."""
+    The windows come as columns, ``(N, C·Πk, L)``, so ``shared @ cols`` is the output already in NCHW order
+    (no transpose after it). With groups, each group of input channels has its own weight matrix: one batched
+    matmul over the groups. Depthwise convolution (one input channel per group) goes to
+    :func:`_depthwise_conv`: its per-group matrices are 1×Πk, too small for a matmul to pay."""
     batch, channels = x.shape[:2]
     out_channels, kernel = weight.shape[0], weight.shape[2:]
-    windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, *out, C, *k)
-    out_size = windows.shape[1 : 1 + len(kernel)]
-    positions, taps = batch * prod(out_size), channels // groups * prod(kernel)
+    if groups > 1 and groups == channels:
+        return _depthwise_conv(x, weight, stride, dilation)
+    windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, C, *k, *out)
+    out_size = windows.shape[2 + len(kernel) :]
+    taps, positions = channels // groups * prod(kernel), prod(out_size)
     if groups == 1:
-        rows = windows.reshape(positions, taps)  # -> (N·L, C·Πk): one row per position
+        cols = windows.reshape(batch, taps, positions)  # -> (N, C·Πk, L): one column per window (the im2col copy)
         shared = weight.reshape(out_channels, taps)  # (C_out, C, *k) -> (C_out, C·Πk)
-        out = rows @ shared.T  # (N·L, C·Πk) @ (C·Πk, C_out) -> (N·L, C_out)
+        out = shared @ cols  # (C_out, C·Πk) @ (N, C·Πk, L) -> (N, C_out, L)
     else:
-        rows = windows.reshape(positions, groups, taps).permute(1, 0, 2)  # -> (G, N·L, C/G·Πk)
+        cols = windows.reshape(batch, groups, taps, positions)  # -> (N, G, C/G·Πk, L): channel c = g·(C/G) + i
         shared = weight.reshape(groups, out_channels // groups, taps)  # (C_out, C/G, *k) -> (G, C_out/G, C/G·Πk)
-        out = rows @ shared.permute(0, 2, 1)  # (G, N·L, C/G·Πk) @ (G, C/G·Πk, C_out/G) -> (G, N·L, C_out/G)
-        out = out.permute(1, 0, 2)  # -> (N·L, G, C_out/G): output channel o = g·(C_out/G) + j, as in PyTorch
-    out = out.reshape(batch, *out_size, out_channels)  # -> (N, *out, C_out)
-    return out.permute(0, -1, *range(1, 1 + len(kernel)))  # -> (N, C_out, *out)
+        out = shared @ cols  # (G, C_out/G, C/G·Πk) @ (N, G, C/G·Πk, L) -> (N, G, C_out/G, L)
+    return out.reshape(batch, out_channels, *out_size)  # -> (N, C_out, *out): output channel o = g·(C_out/G) + j
+
+
+def _depthwise_conv(x: Tensor, weight: Tensor, stride: tuple[int, ...], dilation: tuple[int, ...]) -> Tensor:
+    """Depthwise convolution (``groups == C_in``), still windows × shared weights: each channel's windows
+    ``(N, C, Πk, L)`` times that channel's own weights, a sum over the Πk taps (a matmul of 1×Πk matrices
+    would spend its time calling BLAS)."""
+    batch, channels = x.shape[:2]
+    out_channels, kernel = weight.shape[0], weight.shape[2:]
+    per_channel = out_channels // channels  # the channel multiplier: output channel o reads input channel o // m
+    windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, C, *k, *out)
+    out_size = windows.shape[2 + len(kernel) :]
+    cols = windows.reshape(batch, channels, 1, prod(kernel), prod(out_size))  # -> (N, C, 1, Πk, L)
+    shared = weight.reshape(channels, per_channel, prod(kernel), 1)  # (C·m, 1, *k) -> (C, m, Πk, 1)
+    out = (cols * shared).sum(3)  # (N, C, 1, Πk, L) · (C, m, Πk, 1) summed over Πk -> (N, C, m, L)
+    return out.reshape(batch, out_channels, *out_size)  # -> (N, C·m, *out)
 
 
 def conv_transpose(
@@ -161,9 +179,9 @@ def _spread(x: Tensor, weight: Tensor, stride, dilation, output_padding) -> Tens
     """Each input position contributes ``x · W`` to a window of the output: one matmul, then fold."""
     batch, channels, *in_size = x.shape
     out_channels, kernel = weight.shape[1], weight.shape[2:]
-    rows = x.permute(0, *range(2, x.ndim), 1).reshape(batch * prod(in_size), channels)  # (N·L, C_in)
-    shared = weight.reshape(channels, out_channels * prod(kernel))  # (C_in, C_out, *k) -> (C_in, C_out·Πk)
-    cols = (rows @ shared).reshape(batch, *in_size, out_channels, *kernel)  # -> (N, *in, C_out, *k)
+    rows = x.reshape(batch, channels, prod(in_size))  # (N, C_in, *in) -> (N, C_in, L)
+    shared = weight.reshape(channels, out_channels * prod(kernel)).T  # (C_in, C_out, *k) -> (C_out·Πk, C_in)
+    cols = (shared @ rows).reshape(batch, out_channels, *kernel, *in_size)  # (N, C_out·Πk, L) -> (N, C_out, *k, *in)
     full = [(n - 1) * s + d * (k - 1) + 1 + op for n, s, d, k, op in
             zip(in_size, stride, dilation, kernel, output_padding)]  # fmt: skip
     return apply(ops.FoldWindows, cols, output_shape=(batch, out_channels, *full),
@@ -196,11 +214,9 @@ def unfold(
     window.output_size(x.shape[2:])
     x = pad_spatial(x, window.pads, "zeros", window.name)
     windows = apply(ops.Windows, x, kernel_size=window.kernel, stride=window.stride,
-                    dilation=window.dilation)  # (N, oH, oW, C, kH, kW)  # fmt: skip
+                    dilation=window.dilation)  # (N, C, kH, kW, oH, oW)  # fmt: skip
     batch, channels = x.shape[:2]
-    locations = prod(windows.shape[1:3])
-    cols = windows.reshape(batch, locations, channels * prod(window.kernel))  # -> (N, L, C·kH·kW)
-    cols = cols.permute(0, 2, 1)  # -> (N, C·kH·kW, L)
+    cols = windows.reshape(batch, channels * prod(window.kernel), -1)  # -> (N, C·kH·kW, L)
     return cols[0] if unbatched else cols
 
 
@@ -236,7 +252,7 @@ def fold(
             f"and output_size {output_size} ({'×'.join(map(str, out))} windows)"
         )
     batch, channels = cols.shape[0], cols.shape[1] // prod(kernel)
-    windows = cols.permute(0, 2, 1).reshape(batch, *out, channels, *kernel)  # (N, C·Πk, L) -> (N, oH, oW, C, kH, kW)
+    windows = cols.reshape(batch, channels, *kernel, *out)  # (N, C·Πk, L) -> (N, C, kH, kW, oH, oW)
     padded = [n + 2 * p for n, p in zip(output_size, padding)]
     summed = apply(ops.FoldWindows, windows, output_shape=(batch, channels, *padded),
                    kernel_size=kernel, stride=stride, dilation=dilation)  # fmt: skip

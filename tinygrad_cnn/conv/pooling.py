@@ -31,6 +31,7 @@ import numpy as np
 from ..engine import ops
 from ..engine.args import batched, int_tuple, is_int
 from ..engine.tensor import Tensor, apply
+from ..engine.windows import window_max
 from .convolution import IntOrTuple
 from .geometry import Window
 
@@ -58,33 +59,56 @@ def max_pool(
 
 
 def windowed_max_pool(x: Tensor, window: Window, return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
-    """Max pooling with a checked :class:`~tinygrad_cnn.conv.geometry.Window` (a layer's, built once)."""
+    """Max pooling with a checked :class:`~tinygrad_cnn.conv.geometry.Window` (a layer's, built once).
+
+    One pass over the kernel taps (:func:`~tinygrad_cnn.engine.windows.window_max`) gives the maxima and the
+    tap of the first maximum of each window: the gradient goes there, and so do the indices."""
     dims = window.dims
     x, unbatched = batched(window.name, x, dims)
-    windows = _pool_windows(x, window, fill=-np.inf)  # (N, *out, C, *k)
-    positions = valid = None  # only with padding or indices: the flat input position of each window entry
-    if return_indices or any(window.padding) or window.ceil_mode:
-        positions = _window_positions(x.shape[2:], window)  # (1, *out, 1, *k)
-        valid = positions >= 0  # the entries of each window that are in the input, not in the padding
-        valid = None if valid.all() else valid
-    reduced = tuple(range(windows.ndim - dims, windows.ndim))
-    out = apply(ops.Max, windows, axis=reduced, keepdims=False, valid=valid)  # (N, *out, C)
-    out = out.permute(0, -1, *range(1, 1 + dims))  # -> (N, C, *out)
+    padded, pads = _pool_padded(x, window, fill=-np.inf)
+    out_size = window.output_size(x.shape[2:])
+    maxima, taps = window_max(padded.data, window.kernel, window.stride, window.dilation, out_size)  # (N, C, *out)
+    if any(map(any, pads)):
+        _skip_padding(maxima, taps, x.shape[2:], out_size, window)
+    out = apply(ops.WindowMax, padded, kernel_size=window.kernel, stride=window.stride, dilation=window.dilation,
+                found=(maxima, taps))  # (N, C, *out)  # fmt: skip
     if not return_indices:
         return out[0] if unbatched else out
-    values = windows.numpy().reshape(*windows.shape[: 2 + dims], -1)  # (N, *out, C, Πk)
-    flat_valid = None if valid is None else valid.reshape(*valid.shape[: 2 + dims], -1)  # (1, *out, 1, Πk)
-    first, _ = ops.first_maximum(values, flat_valid)  # (N, *out, C): the choice Max made (computed again, on demand)
-    where = np.broadcast_to(positions.reshape(*positions.shape[: 2 + dims], -1), values.shape)  # (N, *out, C, Πk)
-    index = np.take_along_axis(where, first[..., None], axis=-1)[..., 0]  # (N, *out, C)
-    indices = Tensor(np.moveaxis(index, -1, 1))  # -> (N, C, *out)
+    indices = Tensor(_flat_indices(taps, x.shape[2:], window))  # (N, C, *out)
     return (out[0], indices[0]) if unbatched else (out, indices)
 
 
-def _window_positions(spatial: tuple[int, ...], window: Window) -> np.ndarray:
-    """The windows of the flat input positions ``0 … Π spatial − 1``, ``(1, *out, 1, *k)``, −1 in the padding."""
-    positions = Tensor(np.arange(np.prod(spatial), dtype=np.int64).reshape(1, 1, *spatial))  # (1, 1, *spatial)
-    return _pool_windows(positions, window, fill=-1).numpy()
+def _axis_starts(spatial, out_size, window: Window):
+    """Per axis, the input coordinate of each window's tap 0, shaped to broadcast over ``(*out)``."""
+    dims = len(spatial)
+    for axis, (out, s, p) in enumerate(zip(out_size, window.stride, window.padding)):
+        yield (np.arange(out) * s - p).reshape([-1 if a == axis else 1 for a in range(dims)])  # (1, .., out, .., 1)
+
+
+def _skip_padding(maxima, taps, spatial, out_size, window: Window) -> None:
+    """Where a window's maximum is −∞, its first tap inside the input holds it (a real −∞ beats the −∞ padding
+    before it, as in PyTorch), or none (−1) if the window lies wholly in the padding. In place."""
+    stuck = np.isneginf(maxima)  # (N, C, *out): only here can the padding tie with a real entry
+    if not stuck.any():
+        return
+    first = np.zeros(out_size, dtype=np.int64)  # (*out): the first tap of each window inside the input, row-major
+    inside = np.ones(out_size, dtype=bool)
+    for n, k, d, start in zip(spatial, window.kernel, window.dilation, _axis_starts(spatial, out_size, window)):
+        skip = np.where(start < 0, -(start // d), 0)  # ⌈−start / d⌉ taps lie before the input
+        inside = inside & (skip < k) & (start + skip * d < n)
+        first = first * k + np.minimum(skip, k - 1)
+    first = np.where(inside, first, -1)
+    taps[stuck] = np.broadcast_to(first, taps.shape)[stuck]
+
+
+def _flat_indices(taps: np.ndarray, spatial, window: Window) -> np.ndarray:
+    """The flat input position (row-major over the spatial dims) of each window's chosen tap, −1 for none."""
+    out_size = taps.shape[2:]
+    offsets = np.unravel_index(np.maximum(taps, 0), window.kernel)  # per axis (N, C, *out): the tap's offset
+    index = np.zeros(taps.shape, dtype=np.int64)
+    for n, d, start, offset in zip(spatial, window.dilation, _axis_starts(spatial, out_size, window), offsets):
+        index = index * n + (start + offset * d)
+    return np.where(taps >= 0, index, -1)
 
 
 def avg_pool(
@@ -113,15 +137,14 @@ def windowed_avg_pool(
     """Average pooling with a checked window and ``divisor_override``."""
     dims = window.dims
     x, unbatched = batched(window.name, x, dims)
-    windows = _pool_windows(x, window, fill=0.0)  # (N, *out, C, *k)
-    sums = windows.sum(dim=tuple(range(-dims, 0)))  # (N, *out, C)
-    out_size = sums.shape[1:-1]
+    windows = _pool_windows(x, window, fill=0.0)  # (N, C, *k, *out)
+    sums = windows.sum(dim=tuple(range(2, 2 + dims)))  # (N, C, *out)
+    out_size = sums.shape[2:]
     if divisor_override is not None:
         divisor = np.full(out_size, float(divisor_override))
     else:
         divisor = _window_counts(x.shape[2:], out_size, window, count_include_pad)  # (*out)
-    out = sums / Tensor(divisor[..., None].astype(x.dtype))  # (*out, 1) broadcasts over (N, *out, C)
-    out = out.permute(0, -1, *range(1, 1 + dims))  # -> (N, C, *out)
+    out = sums / Tensor(divisor.astype(x.dtype))  # (*out) broadcasts over (N, C, *out)
     return out[0] if unbatched else out
 
 
@@ -150,17 +173,24 @@ def _averaging_matrix(n: int, m: int) -> np.ndarray:
     return matrix
 
 
-def _pool_windows(x: Tensor, window: Window, fill: float) -> Tensor:
-    """Pad (``fill`` on the left and right, plus the ``ceil_mode`` overhang) and take the windows."""
+def _pool_padded(x: Tensor, window: Window, fill: float) -> tuple[Tensor, list[tuple[int, int]]]:
+    """``x`` padded with ``fill`` on the left and right, plus the ``ceil_mode`` overhang; and the pads."""
     spatial = x.shape[2:]
     kernel, stride, padding, dilation = window.kernel, window.stride, window.padding, window.dilation
     out_size = window.output_size(spatial)
     extent = [(out - 1) * s + d * (k - 1) + 1 for out, s, d, k in zip(out_size, stride, dilation, kernel)]
     pads = [(p, max(p, span - n - p)) for p, span, n in zip(padding, extent, spatial)]  # overhang on the right
-    padded = x.pad(((0, 0), (0, 0), *pads), value=fill) if any(map(any, pads)) else x
+    return (x.pad(((0, 0), (0, 0), *pads), value=fill) if any(map(any, pads)) else x), pads
+
+
+def _pool_windows(x: Tensor, window: Window, fill: float) -> Tensor:
+    """Pad (:func:`_pool_padded`) and take the windows ``(N, C, *k, *out)``."""
+    padded, _ = _pool_padded(x, window, fill)
+    kernel, stride, dilation = window.kernel, window.stride, window.dilation
+    out_size = window.output_size(x.shape[2:])
     windows = apply(ops.Windows, padded, kernel_size=kernel, stride=stride, dilation=dilation)
-    index = (slice(None), *(slice(0, out) for out in out_size))  # drop windows past the last valid one
-    return windows[index] if windows.shape[1 : 1 + len(kernel)] != tuple(out_size) else windows
+    index = (slice(None),) * (2 + len(kernel)) + tuple(slice(0, out) for out in out_size)  # drop windows past the last
+    return windows[index] if windows.shape[2 + len(kernel) :] != tuple(out_size) else windows
 
 
 def _window_counts(spatial, out_size, window: Window, count_include_pad: bool) -> np.ndarray:

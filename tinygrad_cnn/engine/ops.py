@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .windows import scatter_windows, window_view
+from .windows import scatter_to_taps, scatter_windows, window_max, window_view
 
 Array = np.ndarray
 Grads = tuple[Any, ...]  # one np.ndarray (or None) per input
@@ -83,7 +83,8 @@ class Mul(Function):
         return a * b
 
     def backward(self, g):
-        return g * self.b, g * self.a
+        need_a, need_b = self.needs_input_grad
+        return (g * self.b if need_a else None), (g * self.a if need_b else None)
 
 
 class Div(Function):
@@ -93,7 +94,7 @@ class Div(Function):
 
     def backward(self, g):
         ga = g / self.b
-        return ga, (-ga * self.a / self.b if self.needs_input_grad[1] else None)
+        return (ga if self.needs_input_grad[0] else None), (-ga * self.a / self.b if self.needs_input_grad[1] else None)
 
 
 class Pow(Function):
@@ -218,18 +219,15 @@ class Sum(Function):
 class Max(Function):
     """Max over axes. The gradient goes to the first maximal element in row-major order of the reduced
     axes (deterministic, as ``torch.max_pool2d`` routes it), not split between ties; NaN counts as the
-    maximum. ``valid`` (broadcastable to the input; max pooling passes it) marks the real entries: the
-    others (padding, −∞) lose a tie with a real −∞."""
+    maximum. (Max pooling has its own op, :class:`WindowMax`, which never copies the windows.)"""
 
-    def forward(self, a, axis, keepdims, valid=None):
+    def forward(self, a, axis, keepdims):
         kept = [i for i in range(a.ndim) if i not in axis]
         self.order = kept + list(axis)
         moved = np.transpose(a, self.order)  # reduced axes last
         self.kept_shape, self.moved_shape = moved.shape[: len(kept)], moved.shape
         flat = moved.reshape(self.kept_shape + (-1,))  # (*kept, prod(reduced))
-        if valid is not None:
-            valid = np.broadcast_to(valid, a.shape).transpose(self.order).reshape(flat.shape)  # a view when pooling
-        first, out = first_maximum(flat, valid)  # (*kept) each
+        first, out = first_maximum(flat)  # (*kept) each
         self.first_max = first[..., None]  # (*kept, 1)
         if keepdims:
             out = out.reshape([1 if i in axis else n for i, n in enumerate(a.shape)])  # (*kept) -> a.ndim axes
@@ -245,16 +243,11 @@ class Max(Function):
         return (np.transpose(routed, np.argsort(self.order)),)
 
 
-def first_maximum(flat: np.ndarray, valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def first_maximum(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Along the last axis of ``flat`` (..., K): the index of the first maximum and the maximum. NaN counts
-    as the maximum (NumPy's ``argmax``). Where every entry is −∞, the first entry ``valid`` marks (a boolean
-    array broadcastable to ``flat``) is the maximum rather than padding before it, as in PyTorch."""
+    as the maximum (NumPy's ``argmax``)."""
     first = np.argmax(flat, axis=-1)  # (...)
     best = np.take_along_axis(flat, first[..., None], axis=-1)[..., 0]  # (...): no second pass over flat
-    if valid is not None:
-        stuck = np.isneginf(best)  # only here can a −∞ of the padding tie with a real entry
-        if stuck.any():
-            first[stuck] = np.argmax(np.broadcast_to(valid, flat.shape)[stuck], axis=-1)
     return first, best
 
 
@@ -315,7 +308,9 @@ class Pad(Function):
 
     def forward(self, a, pad_width, value):
         self.inside = tuple(slice(before, before + n) for (before, _), n in zip(pad_width, a.shape))
-        return np.pad(a, pad_width, constant_values=value)
+        padded = np.full([before + n + after for (before, after), n in zip(pad_width, a.shape)], value, a.dtype)
+        padded[self.inside] = a  # cheaper than np.pad, which fills the border axis by axis
+        return padded
 
     def backward(self, g):
         return (g[self.inside],)
@@ -343,23 +338,24 @@ class Matmul(Function):
         return a @ b
 
     def backward(self, g):
-        ga = g @ _transposed(self.b) if self.needs_input_grad[0] else None  # (..., m, n) @ (..., n, k)
-        gb = np.swapaxes(self.a, -1, -2) @ g if self.needs_input_grad[1] else None  # (..., k, m) @ (..., m, n)
+        ga = g @ _transposed(self.b, g) if self.needs_input_grad[0] else None  # (..., m, n) @ (..., n, k)
+        gb = _transposed(self.a, g) @ g if self.needs_input_grad[1] else None  # (..., k, m) @ (..., m, n)
         return ga, gb
 
 
-def _transposed(b: np.ndarray) -> np.ndarray:
-    """``b`` with its last two axes swapped (..., k, n) -> (..., n, k); batched, as a contiguous copy, on which
-    NumPy's matmul is several times faster (BLAS takes a 2-D transpose as a flag, not a batched one)."""
+def _transposed(b: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """``b`` with its last two axes swapped (..., k, n) -> (..., n, k). A batched operand no larger than ``g`` is
+    copied contiguous, on which NumPy's matmul is faster (tiny per-group matrices of a grouped conv); a large one
+    (the windows of a conv) is not copied: NumPy hands each 2-D slice to BLAS as a transpose."""
     b_t = np.swapaxes(b, -1, -2)
-    return np.ascontiguousarray(b_t) if b_t.ndim > 2 else b_t
+    return np.ascontiguousarray(b_t) if b_t.ndim > 2 and b_t.size <= g.size else b_t
 
 
 # ---- locality: sliding windows (im2col) and their adjoint (col2im) ----
 
 
 class Windows(Function):
-    """The windows every output position sees, ``(N, C, *spatial) -> (N, *out, C, *kernel)``; its
+    """The windows every output position sees, ``(N, C, *spatial) -> (N, C, *kernel, *out)`` (a view); its
     gradient adds each window back where it came from (:func:`scatter_windows`)."""
 
     def forward(self, a, kernel_size, stride, dilation):
@@ -371,14 +367,29 @@ class Windows(Function):
 
 
 class FoldWindows(Function):
-    """The adjoint of :class:`Windows`: sum windows ``(N, *out, C, *kernel)`` into ``(N, C, *spatial)``."""
+    """The adjoint of :class:`Windows`: sum windows ``(N, C, *kernel, *out)`` into ``(N, C, *spatial)``."""
 
     def forward(self, cols, output_shape, kernel_size, stride, dilation):
-        self.out_size, self.geometry = cols.shape[1 : 1 + len(kernel_size)], (kernel_size, stride, dilation)
+        self.out_size, self.geometry = cols.shape[2 + len(kernel_size) :], (kernel_size, stride, dilation)
         return scatter_windows(cols, output_shape, kernel_size, stride, dilation)
 
     def backward(self, g):
         return (window_view(g, *self.geometry, out_size=self.out_size),)
+
+
+class WindowMax(Function):
+    """The maximum of each window, ``(N, C, *spatial) -> (N, C, *out)``, found tap by tap (:func:`window_max`:
+    the first maximum wins ties, NaN counts as the largest); the gradient goes to the tap that held it
+    (:func:`scatter_to_taps`). ``found`` is ``window_max``'s ``(maxima, taps)`` when the caller has it already
+    (max pooling, which also returns the indices and sets the tap of windows wholly in the padding to −1)."""
+
+    def forward(self, a, kernel_size, stride, dilation, found=None):
+        self.in_shape, self.geometry = a.shape, (kernel_size, stride, dilation)
+        out, self.taps = found if found is not None else window_max(a, kernel_size, stride, dilation)
+        return out
+
+    def backward(self, g):
+        return (scatter_to_taps(g, self.taps, self.in_shape, *self.geometry),)
 
 PRIMITIVES: tuple[type[Function], ...] = (
     Add, Sub, Mul, Div, Pow, Maximum, Where,
@@ -386,5 +397,5 @@ PRIMITIVES: tuple[type[Function], ...] = (
     Sum, Max,
     Reshape, Permute, Expand, Getitem, Pad, Cat,
     Matmul,
-    Windows, FoldWindows,
+    Windows, FoldWindows, WindowMax,
 )  # fmt: skip
