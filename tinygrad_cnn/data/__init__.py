@@ -5,7 +5,7 @@ from .._lazy import lazy_exports
 
 __getattr__, __dir__ = lazy_exports(__name__, {
     "Dataset": ".dataset", "Splits": ".dataset",
-    "stratified_split": ".splitting",
+    "stratified_split": ".splitting", "split_sizes": ".splitting",
     "load_digits": ".digits", "load_digits_arrays": ".digits", "digits_attribution": ".digits",
     "load_mnist1d": ".mnist1d_signals", "mnist1d_arrays": ".mnist1d_signals",
     "mnist1d_arguments": ".mnist1d_signals", "PAPER_ARGUMENTS": ".mnist1d_signals",

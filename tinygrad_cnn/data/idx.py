@@ -50,6 +50,7 @@ IDX_TYPES: dict[int, np.dtype] = {
 }
 DEFAULT_MAX_BYTES = 2**30  # 1 GiB of elements; MNIST's training images are 47 MB
 GZIP_MAGIC = b"\x1f\x8b"
+CHUNK_BYTES = 2**20
 PathLike = str | os.PathLike
 
 
@@ -83,10 +84,16 @@ def write_idx(path: PathLike, array: np.ndarray) -> None:
 
 
 def _read_exactly(stream: BinaryIO, count: int, path: PathLike, what: str) -> bytes:
-    data = stream.read(count)
-    if len(data) != count:
-        raise IDXError(f"{path}: truncated: {what} needs {count} bytes, the file has {len(data)}")
-    return data
+    """``count`` bytes, read in chunks so that memory grows with the bytes that arrive, not with ``count``
+    (a buffered ``read(count)`` allocates ``count`` bytes up front, whatever a gzip stream then yields)."""
+    chunks, have = [], 0
+    while have < count:
+        chunk = stream.read(min(count - have, CHUNK_BYTES))
+        if not chunk:
+            raise IDXError(f"{path}: truncated: {what} needs {count:,} bytes, the file has {have:,}")
+        chunks.append(chunk)
+        have += len(chunk)
+    return b"".join(chunks)
 
 
 def _parse(stream: BinaryIO, path: PathLike, max_bytes: int, remaining: int | None) -> np.ndarray:

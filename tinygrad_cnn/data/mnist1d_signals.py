@@ -187,8 +187,6 @@ def load_mnist1d(
     """
     if isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float)) or not 0 <= val_fraction < 1:
         raise ValueError(f"load_mnist1d: val_fraction must be in [0, 1), got {val_fraction!r}")
-    if "seed" in arguments:
-        raise ValueError("load_mnist1d: seed chooses the validation split; pass the generation seed as data_seed")
     if "data_seed" in arguments:
         arguments["seed"] = arguments.pop("data_seed")
     arrays = mnist1d_arrays(cache_dir, shuffle_seq=shuffle_seq, **arguments)
