@@ -31,9 +31,9 @@ Examples:
     >>> print(f"{onsager_energy_per_spin(CRITICAL_TEMPERATURE):.6f}")      # -sqrt(2) at T_c
     -1.414214
     >>> print(f"{onsager_magnetization(1.0):.6f} {onsager_magnetization(3.0):.1f}")
-    0.999275 0.0
+    0.999276 0.0
     >>> print(f"{exact_energy_per_spin(2.0, 4):.12f} {brute_force_energy_per_spin(2.0, 4):.12f}")
-    -1.745564575046 -1.745564575046
+    -1.755380288777 -1.755380288777
 """
 
 from __future__ import annotations
