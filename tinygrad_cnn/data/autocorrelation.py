@@ -40,8 +40,8 @@ def _chains(series: np.ndarray | list, where: str) -> np.ndarray:
 
 def autocorrelation(series: np.ndarray | list) -> np.ndarray:
     """The normalised autocorrelation :math:`\\rho(t)`, ``t = 0 .. n-1``, of a series ``(n,)`` or of
-    independent chains ``(chains, n)`` (averaged over them), by FFT; all ones for a constant series is not
-    defined, so a constant series gives ``rho = [1, 0, 0, ...]`` (no measurable correlation)."""
+    independent chains ``(chains, n)`` (averaged over them), by FFT. A constant series has no measurable
+    correlation: it gives ``rho = [1, 0, 0, ...]``."""
     x = _chains(series, "autocorrelation")
     n = x.shape[1]
     centred = x - x.mean(axis=1, keepdims=True)
@@ -69,7 +69,8 @@ def integrated_autocorrelation_time(series: np.ndarray | list, window_factor: fl
 
 def mean_and_error(series: np.ndarray | list, window_factor: float = 5.0) -> tuple[float, float, float]:
     """The mean of ``series`` (``(n,)`` or independent chains ``(chains, n)``), its standard error
-    ``sqrt(var * tau / N)`` with the measured autocorrelation time, and that ``tau``."""
+    ``sqrt(var * max(tau, 1) / N)`` with the measured autocorrelation time (never below the naive error), and
+    that ``tau``."""
     x = _chains(series, "mean_and_error")
     tau = integrated_autocorrelation_time(x, window_factor)
     error = np.sqrt(x.var(ddof=1) * max(tau, 1.0) / x.size) if x.size > 1 else float("inf")

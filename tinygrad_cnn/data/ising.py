@@ -6,7 +6,9 @@ from :math:`e^{-E/T}`. Every chain, at every temperature, is updated at once wit
 
 * **checkerboard Metropolis**: a sweep updates the four (row parity, column parity) sub-lattices in turn; no
   two sites updated together are neighbours, so each quarter update is exact single-spin Metropolis,
-  acceptance :math:`\min(1, e^{-\Delta E/T})` looked up per chain. L must be even for this colouring.
+  acceptance :math:`\min(1, e^{-\Delta E/T})` looked up per chain. L must be even for this colouring, and at
+  least 4: on the 2 x 2 torus (every bond doubled) the stripe configurations have :math:`\Delta E = 0` at every
+  site, are flipped deterministically and cycle among themselves, so the sweep is not ergodic there.
 * **Wolff cluster updates** for the chains whose temperature lies in ``wolff_window`` (around T_c, where
   Metropolis suffers critical slowing down): from a random seed, add aligned neighbours with probability
   :math:`1 - e^{-2/T}` per bond, flip the cluster. All those chains grow their clusters together, breadth-first
@@ -240,8 +242,8 @@ def _is_int(value: object) -> bool:
 
 
 def _check_lattice_size(L: object, where: str) -> int:
-    if not _is_int(L) or L < 2 or L % 2:
-        raise ValueError(f"{where}: L must be an even integer >= 2 (the checkerboard update), got {L!r}")
+    if not _is_int(L) or L < 4 or L % 2:
+        raise ValueError(f"{where}: L must be an even integer >= 4 (the checkerboard update), got {L!r}")
     return int(L)
 
 
