@@ -29,7 +29,9 @@ import numpy as np
 
 from ..files import atomic_open
 
-__all__ = ["CACHE_ENV", "CacheError", "default_cache_dir", "resolve_cache_dir", "write_arrays", "read_arrays"]
+__all__ = [
+    "CACHE_ENV", "CacheError", "default_cache_dir", "resolve_cache_dir", "cache_dir", "write_arrays", "read_arrays",
+]  # fmt: skip
 
 CACHE_ENV = "TINYGRAD_CNN_CACHE"
 PathLike = str | os.PathLike
@@ -50,6 +52,18 @@ def default_cache_dir() -> Path:
 def resolve_cache_dir(cache_dir: PathLike | None = None) -> Path:
     """``cache_dir`` if given, else :func:`default_cache_dir`."""
     return default_cache_dir() if cache_dir is None else Path(cache_dir).expanduser()
+
+
+def cache_dir(directory: PathLike | None = None) -> Path:
+    """:func:`resolve_cache_dir`, created if missing; an error that says which folder if it cannot be."""
+    path = resolve_cache_dir(directory)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OSError(f"cannot create the cache folder {path}: {error.strerror}") from error
+    if not path.is_dir():
+        raise NotADirectoryError(f"the cache folder {path} is not a folder")
+    return path
 
 
 def write_arrays(path: PathLike, arrays: Mapping[str, np.ndarray]) -> None:
