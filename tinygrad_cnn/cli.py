@@ -25,6 +25,7 @@ __all__ = ["main", "build_parser", "SUBCOMMAND_MODULES", "CommandError"]
 
 SUBCOMMAND_MODULES = (
     "tinygrad_cnn.tour",
+    "tinygrad_cnn.graphs.command",
     "derivations.cli",
 )
 
