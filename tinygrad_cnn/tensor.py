@@ -131,6 +131,12 @@ class Tensor:
             extras.append("requires_grad=True")
         return f"Tensor({body}{''.join(', ' + e for e in extras)})"
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter draws a tensor that has a graph (:mod:`tinygrad_cnn.graphs`); a leaf shows its numbers."""
+        from tinygrad_cnn.graphs.api import repr_svg  # imported on use: the engine does not need the drawing code
+
+        return repr_svg(self)
+
     # ---- leaving the graph ----
 
     def numpy(self) -> np.ndarray:

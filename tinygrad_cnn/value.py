@@ -156,6 +156,12 @@ class Value:
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter draws a Value that has a graph (:mod:`tinygrad_cnn.graphs`; a big graph only near the root)."""
+        from tinygrad_cnn.graphs.api import repr_svg  # imported on use: the engine does not need the drawing code
+
+        return repr_svg(self)
+
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
     """Return d(output)/d(x) for each x in ``inputs`` without touching any ``.grad``.

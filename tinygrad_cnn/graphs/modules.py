@@ -473,7 +473,9 @@ def layer_dot(layers: LayerGraph, *, rankdir: str = "TB") -> str:
               nodesep=0.25, ranksep=0.3, node_defaults={"fontname": "Helvetica", "fontsize": 10},
               edge_defaults={"arrowsize": 0.6})  # fmt: skip
     tree = layers.static and not any(t == len(layers.units) for _, t in layers.edges)
-    if layers.input_shape is not None or not tree:
+    if tree:  # the model at the root of its sub-modules
+        dot.node("input", label=layers.title, shape="box", style="filled", fillcolor="#e0e0e0")
+    else:
         dot.node("input", label=f"input {_shape_text(layers.input_shape)}" if layers.input_shape else "input",
                  shape="ellipse", style="filled", fillcolor="#e0e0e0")  # fmt: skip
     for i, unit in enumerate(layers.units):

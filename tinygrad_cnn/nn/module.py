@@ -331,6 +331,12 @@ class Module:
             text += ")" + self._parameter_summary()
         return text
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter draws a module as its layers, with parameter counts and formulas (:mod:`tinygrad_cnn.graphs`)."""
+        from tinygrad_cnn.graphs.api import repr_svg  # imported on use: the engine does not need the drawing code
+
+        return repr_svg(self)
+
     def __repr__(self) -> str:
         """PyTorch's nested layout; each layer with parameters also shows their shapes and count, and a
         model with sub-modules ends with its total."""
