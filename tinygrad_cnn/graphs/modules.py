@@ -468,7 +468,8 @@ def _shape_text(shape: tuple[int, ...] | None) -> str:
 def layer_dot(layers: LayerGraph, *, rankdir: str = "TB") -> str:
     """DOT text for a :class:`LayerGraph`: input, one box per unit, output."""
     total = sum(u.params * u.count for u in layers.units)
-    caption = f"{layers.title}: {total:,} parameters" + "".join(f"\n{note}" for note in layers.notes)
+    first, _, rest = layers.title.partition("\n")
+    caption = "\n".join([f"{first}: {total:,} parameters", *([rest] if rest else []), *layers.notes])
     dot = Dot("layers", rankdir=rankdir, label=caption, labelloc="t", fontname="Helvetica", fontsize=12,
               nodesep=0.25, ranksep=0.3, node_defaults={"fontname": "Helvetica", "fontsize": 10},
               edge_defaults={"arrowsize": 0.6})  # fmt: skip
