@@ -169,8 +169,8 @@ def tensor_dot(
     for number_, c in enumerate(clusters):
         weight = name_of(c["weight"]) or "the kernel"
         caption = f"convolution with {weight}:\nwindows (locality) × one shared matrix (sharing)"
-        sub = Dot(f"conv{number_}", label=caption, style="rounded,dashed", color="#ef6c00", fontname="Helvetica",
-                  fontsize=10)  # fmt: skip
+        sub = Dot(f"conv{number_}", label=caption, labelloc="b", labeljust="l", style="rounded,dashed",
+                  color="#ef6c00", fontname="Helvetica", fontsize=10)  # fmt: skip
         for i in c["members"]:
             if i not in clustered:
                 draw_node(sub, i)
