@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from tinygrad_cnn import Tensor, Value
@@ -59,8 +60,9 @@ class Graph:
         """How many times node ``i`` is an argument of an operation in the graph."""
         return self.out_degree[i]
 
-    @property
+    @cached_property
     def out_degree(self) -> list[int]:
+        """How many times each node is used (computed once)."""
         counts = [0] * len(self.nodes)
         for source, _, _ in self.edges:
             counts[source] += 1
