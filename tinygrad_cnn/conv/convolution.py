@@ -95,9 +95,15 @@ def _shared_weight_conv(
     if groups > 1 and groups == channels:
         return _depthwise_conv(x, weight, stride, dilation)
     windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, C, *k, *out)
-    out_size = windows.shape[2 + len(kernel) :]
+    dims, out_size = len(kernel), windows.shape[2 + len(kernel) :]
     taps, positions = channels // groups * prod(kernel), prod(out_size)
-    if groups == 1:
+    if groups == 1 and positions < out_channels:  # few windows per image (a late layer, LeNet's C5): one row each
+        rows = windows.permute(0, *range(2 + dims, 2 + 2 * dims), *range(1, 2 + dims))  # -> (N, *out, C, *k)
+        rows = rows.reshape(batch * positions, taps)  # -> (N·L, C·Πk): one row per window (the im2col copy)
+        shared = weight.reshape(out_channels, taps)  # (C_out, C, *k) -> (C_out, C·Πk)
+        out = (rows @ shared.T).reshape(batch, positions, out_channels)  # (N·L, C_out) -> (N, L, C_out)
+        return out.permute(0, 2, 1).reshape(batch, out_channels, *out_size)  # -> (N, C_out, L) -> (N, C_out, *out)
+    if groups == 1:  # the weight gradient sums N products (C_out, L) @ (L, C·Πk): cheap while L ≥ C_out
         cols = windows.reshape(batch, taps, positions)  # -> (N, C·Πk, L): one column per window (the im2col copy)
         shared = weight.reshape(out_channels, taps)  # (C_out, C, *k) -> (C_out, C·Πk)
         out = shared @ cols  # (C_out, C·Πk) @ (N, C·Πk, L) -> (N, C_out, L)
