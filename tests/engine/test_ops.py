@@ -402,6 +402,12 @@ def test_getitem_repeated_indices_accumulate():
     x.grad = None
     x[Tensor(np.array([2, 2]))].sum().backward()  # an int64 Tensor as the index
     np.testing.assert_array_equal(x.grad.numpy()[2], [2] * 4)
+    x.grad = None
+    x[:, [3, -1]].sum().backward()  # column 3 twice, once by a negative index: still accumulated
+    np.testing.assert_array_equal(x.grad.numpy()[:, 3], [2] * 3)
+    x.grad = None
+    x[:, [2, 0, 3]].sum().backward()  # distinct columns (LeNet's C3 picks its maps so): each once
+    np.testing.assert_array_equal(x.grad.numpy(), [[1, 0, 1, 1]] * 3)
 
 
 @given(data=st.data())
