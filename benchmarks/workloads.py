@@ -52,6 +52,7 @@ class Case:
     engines: dict[str, Callable[[], list[np.ndarray]]] = field(default_factory=dict)
     rtol: float = 2e-3  # float32 sums in another order: agreement, not bit equality
     atol: float = 2e-3
+    notes: list[str] = field(default_factory=list)  # peers left out of this workload, and why
 
 
 def conv_cases(torch: Any, mygrad: Any, quick: bool) -> list[Case]:
@@ -84,18 +85,22 @@ def conv_cases(torch: Any, mygrad: Any, quick: bool) -> list[Case]:
                 return [out.detach().numpy(), xt.grad.numpy(), wt.grad.numpy()]
 
             case.engines["torch"] = theirs
-        if mygrad is not None and kwargs.get("groups", 1) == 1:  # MyGrad's conv_nd has no groups
+        stride, padding, dilation = (kwargs.get(key, default) for key, default in
+                                     (("stride", 1), ("padding", 0), ("dilation", 1)))  # fmt: skip
+        if mygrad is not None and groups > 1:
+            case.notes.append("MyGrad: conv_nd has no groups")
+        elif mygrad is not None and (shape[2] + 2 * padding - dilation * (k - 1) - 1) % stride:
+            case.notes.append("MyGrad: conv_nd needs the stride to divide the padded extent exactly")
+        elif mygrad is not None:
 
             def mygrads(x=x, w=w, g=g, kwargs=kwargs):
                 from mygrad.nnet.layers import conv_nd
 
-                pad = kwargs.get("padding", 0)
-                xt = mygrad.tensor(np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)]) if pad else x)
-                wt = mygrad.tensor(w)
-                out = conv_nd(xt, wt, stride=kwargs.get("stride", 1), dilation=kwargs.get("dilation", 1))
+                xt, wt = mygrad.tensor(x), mygrad.tensor(w)
+                out = conv_nd(xt, wt, stride=kwargs.get("stride", 1), padding=kwargs.get("padding", 0),
+                              dilation=kwargs.get("dilation", 1))  # fmt: skip
                 out.backward(g)
-                gx = xt.grad[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]] if pad else xt.grad
-                return [out.data, gx, wt.grad]
+                return [out.data, xt.grad, wt.grad]
 
             case.engines["mygrad"] = mygrads
         cases.append(case)

@@ -88,12 +88,11 @@ def _shared_weight_conv(
 
     The windows come as columns, ``(N, C·Πk, L)``, so ``shared @ cols`` is the output already in NCHW order
     (no transpose after it). With groups, each group of input channels has its own weight matrix: one batched
-    matmul over the groups. Depthwise convolution (one input channel per group) goes to
-    :func:`_depthwise_conv`: its per-group matrices are 1×Πk, too small for a matmul to pay."""
+    matmul over the groups and the batch. Depthwise convolution (one input channel per group) takes the same
+    path: its (C_out/C)×Πk matrices are tiny, but in this layout the batched matmul still beat a sum over the Πk
+    taps of shifted views times each tap's weight (8×64×16², k3, fwd+bwd: 13.8 against 22.7 ms)."""
     batch, channels = x.shape[:2]
     out_channels, kernel = weight.shape[0], weight.shape[2:]
-    if groups > 1 and groups == channels:
-        return _depthwise_conv(x, weight, stride, dilation)
     windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, C, *k, *out)
     dims, out_size = len(kernel), windows.shape[2 + len(kernel) :]
     taps, positions = channels // groups * prod(kernel), prod(out_size)
@@ -112,21 +111,6 @@ def _shared_weight_conv(
         shared = weight.reshape(groups, out_channels // groups, taps)  # (C_out, C/G, *k) -> (G, C_out/G, C/G·Πk)
         out = shared @ cols  # (G, C_out/G, C/G·Πk) @ (N, G, C/G·Πk, L) -> (N, G, C_out/G, L)
     return out.reshape(batch, out_channels, *out_size)  # -> (N, C_out, *out): output channel o = g·(C_out/G) + j
-
-
-def _depthwise_conv(x: Tensor, weight: Tensor, stride: tuple[int, ...], dilation: tuple[int, ...]) -> Tensor:
-    """Depthwise convolution (``groups == C_in``), still windows × shared weights: each channel's windows
-    ``(N, C, Πk, L)`` times that channel's own weights, a sum over the Πk taps (a matmul of 1×Πk matrices
-    would spend its time calling BLAS)."""
-    batch, channels = x.shape[:2]
-    out_channels, kernel = weight.shape[0], weight.shape[2:]
-    per_channel = out_channels // channels  # the channel multiplier: output channel o reads input channel o // m
-    windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, C, *k, *out)
-    out_size = windows.shape[2 + len(kernel) :]
-    cols = windows.reshape(batch, channels, 1, prod(kernel), prod(out_size))  # -> (N, C, 1, Πk, L)
-    shared = weight.reshape(channels, per_channel, prod(kernel), 1)  # (C·m, 1, *k) -> (C, m, Πk, 1)
-    out = (cols * shared).sum(3)  # (N, C, 1, Πk, L) · (C, m, Πk, 1) summed over Πk -> (N, C, m, L)
-    return out.reshape(batch, out_channels, *out_size)  # -> (N, C·m, *out)
 
 
 def conv_transpose(

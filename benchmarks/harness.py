@@ -1,0 +1,125 @@
+"""Timing for the benchmark runner: interleaved repeats, medians, wall and CPU time, the machine's load.
+
+Engines are timed *interleaved*: each round runs every engine once (in a rotated order), so a burst of load
+from another process hits all of them alike, and the median over rounds is reported. CPU time is the process's
+(all threads), next to the wall time: CPU > wall means several cores worked, CPU ≪ wall that the process waited
+(for the CPU, on a loaded host).
+
+Examples:
+    >>> timings = interleaved({"a": lambda: sum(range(100)), "b": lambda: sum(range(1000))}, repeats=3)
+    >>> sorted(timings), len(timings["a"].wall)
+    (['a', 'b'], 3)
+    >>> geomean([1.0, 4.0])
+    2.0
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Timing:
+    """Seconds of each repeat: wall clock and process CPU time."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.wall)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpu)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"median_s": self.median, "median_cpu_s": self.median_cpu, "wall_s": self.wall, "cpu_s": self.cpu}
+
+
+def interleaved(engines: dict[str, Callable[[], Any]], repeats: int, warmup: int = 1) -> dict[str, Timing]:
+    """Time every engine ``repeats`` times, one of each per round, rotating who goes first; a collection of
+    garbage before each call (outside the timing), so no engine pays for another's garbage."""
+    names = list(engines)
+    for _ in range(warmup):
+        for name in names:
+            engines[name]()
+    timings = {name: Timing() for name in names}
+    for round_ in range(repeats):
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            gc.collect()
+            wall, cpu = time.perf_counter(), time.process_time()
+            engines[name]()
+            timings[name].cpu.append(time.process_time() - cpu)
+            timings[name].wall.append(time.perf_counter() - wall)
+    return timings
+
+
+def geomean(values: Sequence[float]) -> float:
+    values = [v for v in values if v > 0 and math.isfinite(v)]
+    return math.exp(sum(map(math.log, values)) / len(values)) if values else float("nan")
+
+
+def load() -> tuple[float, float, float]:
+    """The 1, 5 and 15 minute load averages."""
+    return os.getloadavg()
+
+
+def load_note(cores: int | None = None) -> str:
+    """The load, with a warning when other work competes for the cores (times are then less reliable)."""
+    cores = cores or os.cpu_count() or 1
+    one, five, fifteen = load()
+    note = f"load {one:.2f} {five:.2f} {fifteen:.2f} on {cores} cores"
+    if one > 0.75 * cores:
+        note += " — WARNING: the host is busy, compare the ratios (interleaved), not the absolute times"
+    return note
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers ran on."""
+    import numpy as np
+
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory so far, MiB: Linux's ``VmHWM`` (``ru_maxrss`` would also count the
+    parent's memory when the process was forked from a large one before ``exec``), else ``ru_maxrss``."""
+    import resource
+    import sys
+
+    try:
+        with open("/proc/self/status", encoding="utf-8") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 2**10  # kB
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
