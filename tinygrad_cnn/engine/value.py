@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from numbers import Real
 from typing import Any
 
-from .autograd import backpropagate
+from .autograd import backpropagate, backward_order
 
 __all__ = ["Value", "grad"]
 
@@ -45,7 +45,7 @@ class Value:
         _op: the name of the operation that produced it (``''`` for a leaf).
     """
 
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_backward")
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_backward", "_pending")
 
     def __init__(self, data: Number, _children: Sequence[Value] = (), _op: str = "", label: str = ""):
         if type(data) is not float and (isinstance(data, Value) or not isinstance(data, Real)):  # fast path first
@@ -53,28 +53,32 @@ class Value:
         self.data = data
         self.grad: Any = 0
         self.label = label
-        self._prev: tuple[Value, ...] = tuple(_children)
+        self._prev: tuple[Value, ...] = _children if type(_children) is tuple else tuple(_children)
         self._op = _op
         self._backward: Callable[..., tuple[Any, ...]] = _no_rule
+        self._pending: Any = 0.0  # the gradient summed so far during backward()
 
-    # ---- primitives: each builds `out` and its gradient rule `(g, out, *inputs) -> input grads` ----
+    # ---- primitives: each builds `out` and names its gradient rule `(g, out, *inputs) -> input grads` ----
+    # (module-level functions below, shared by every node: no closure is made per node)
 
     def __add__(self, other: Value | Number) -> Value:
-        other = _lift(other)
+        if type(other) is not Value:
+            other = _lift(other)
         out = Value(self.data + other.data, (self, other), "+")
-        out._backward = lambda g, out, a, b: (g, g)
+        out._backward = _add_rule
         return out
 
     def __mul__(self, other: Value | Number) -> Value:
-        other = _lift(other)
+        if type(other) is not Value:
+            other = _lift(other)
         out = Value(self.data * other.data, (self, other), "*")
-        out._backward = lambda g, out, a, b: (g * b, g * a)
+        out._backward = _mul_rule
         return out
 
     def __pow__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
             out = Value(_real_power(self.data, other.data), (self, other), "**")
-            out._backward = lambda g, out, a, b: (g * b * _power_or_inf(a, b - 1), g * out * _log_or_zero(a))
+            out._backward = _pow_rule
             return out
         if not isinstance(other, Real):
             return NotImplemented
@@ -85,31 +89,30 @@ class Value:
 
     def relu(self) -> Value:
         out = Value(0 if self.data < 0 else self.data, (self,), "ReLU")
-        slope = 1.0 if out.data > 0 else 0.0
-        out._backward = lambda g, out, a: (g * slope,)
+        out._backward = _relu_rule
         return out
 
     def tanh(self) -> Value:
         out = Value(math.tanh(self.data), (self,), "tanh")  # math.tanh saturates at ±1, never overflows
-        out._backward = lambda g, out, a: (g * (1 - out * out),)
+        out._backward = _tanh_rule
         return out
 
     def sigmoid(self) -> Value:
         out = Value(_stable_sigmoid(self.data), (self,), "sigmoid")
-        out._backward = lambda g, out, a: (g * out * (1 - out),)
+        out._backward = _sigmoid_rule
         return out
 
     def exp(self) -> Value:
         """e**x; saturates at the largest finite float (≈1.8e308) instead of raising OverflowError."""
         out = Value(math.exp(min(self.data, _MAX_EXP_ARG)), (self,), "exp")
-        out._backward = lambda g, out, a: (g * out,)
+        out._backward = _exp_rule
         return out
 
     def log(self) -> Value:
         if self.data <= 0:
             raise ValueError(f"Value.log: log({self.data}) is undefined; the argument must be positive")
         out = Value(math.log(self.data), (self,), "log")
-        out._backward = lambda g, out, a: (g / a,)
+        out._backward = _log_rule
         return out
 
     # ---- composites: one line each, over the primitives (as in micrograd) ----
@@ -146,12 +149,14 @@ class Value:
         Calling it twice adds the same gradients twice, as PyTorch does with ``retain_graph=True``.
         With ``create_graph=True`` the gradients are Values, so they can be differentiated again.
         """
-        seed: Any = Value(1.0) if create_graph else 1.0
+        if not create_graph:
+            _backward_on_floats(self)
+            return
 
         def deliver(node: Value, g: Any) -> None:
             node.grad = node.grad + g
 
-        backpropagate(self, seed, _parents, _pullback(create_graph), deliver)
+        backpropagate(self, Value(1.0), _parents, _pullback(create_graph), deliver)
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
@@ -190,6 +195,69 @@ def _pullback(create_graph: bool) -> Callable[[Value, Any], tuple[Any, ...]]:
     if create_graph:
         return lambda node, g: node._backward(g, node, *node._prev)
     return lambda node, g: node._backward(g, node.data, *[p.data for p in node._prev])
+
+
+def _backward_on_floats(root: Value) -> None:
+    """``backward()`` on plain numbers: :func:`~tinygrad_cnn.engine.autograd.backpropagate`'s walk (the same
+    order, gradients summed over all uses before they are passed on), written out for Values, since per node
+    the bookkeeping is all the work there is (a rule is a multiplication or two). The sum so far waits in each
+    node's ``_pending`` slot (0.0 between passes), cheaper than a dictionary."""
+    order = backward_order(root, _parents)
+    root._pending = 1.0
+    try:
+        for node in order:
+            g = node._pending  # complete: every consumer of node came before it in the order
+            node._pending = 0.0
+            node.grad = node.grad + g
+            inputs = node._prev
+            if len(inputs) == 2:
+                a, b = inputs
+                ga, gb = node._backward(g, node.data, a.data, b.data)
+                a._pending += ga
+                b._pending += gb
+            elif inputs:
+                (a,) = inputs
+                (ga,) = node._backward(g, node.data, a.data)
+                a._pending += ga
+    except BaseException:
+        for node in order:  # a rule failed (or Ctrl-C): leave no half-summed gradient behind
+            node._pending = 0.0
+        raise
+
+
+# ---- gradient rules, `(g, out, *inputs) -> input grads`, on floats or (create_graph) on Values ----
+
+
+def _add_rule(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    return g, g
+
+
+def _mul_rule(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    return g * b, g * a
+
+
+def _pow_rule(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    return g * b * _power_or_inf(a, b - 1), g * out * _log_or_zero(a)
+
+
+def _relu_rule(g: Any, out: Any, a: Any) -> tuple[Any]:
+    return (g * (1.0 if (a.data if isinstance(a, Value) else a) > 0 else 0.0),)
+
+
+def _tanh_rule(g: Any, out: Any, a: Any) -> tuple[Any]:
+    return (g * (1 - out * out),)
+
+
+def _sigmoid_rule(g: Any, out: Any, a: Any) -> tuple[Any]:
+    return (g * out * (1 - out),)
+
+
+def _exp_rule(g: Any, out: Any, a: Any) -> tuple[Any]:
+    return (g * out,)
+
+
+def _log_rule(g: Any, out: Any, a: Any) -> tuple[Any]:
+    return (g / a,)
 
 
 def _lift(x: Value | Number) -> Value:
