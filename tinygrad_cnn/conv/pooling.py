@@ -7,8 +7,9 @@
   CPU kernel takes the last).
 * Average pooling sums each window and divides by the window's size (PyTorch's rules for padding and
   ``ceil_mode``: with ``count_include_pad`` the padding counts, the ``ceil_mode`` overhang never does).
-* Adaptive average pooling averages PyTorch's bins ``[⌊i·n/m⌋, ⌈(i+1)·n/m⌉)``: one averaging matrix
-  per axis, applied by matmul.
+* Adaptive average pooling averages PyTorch's bins ``[⌊i·n/m⌋, ⌈(i+1)·n/m⌉)``: equal blocks of ``n/m`` by a
+  reshape and a mean when ``m`` divides ``n`` (a global average, ``m = 1``), else one averaging matrix per axis,
+  applied by matmul.
 
 Examples:
     >>> import numpy as np
@@ -65,8 +66,7 @@ def windowed_max_pool(x: Tensor, window: Window, return_indices: bool = False) -
     tap of the first maximum of each window: the gradient goes there, and so do the indices."""
     dims = window.dims
     x, unbatched = batched(window.name, x, dims)
-    padded, pads = _pool_padded(x, window, fill=-np.inf)
-    out_size = window.output_size(x.shape[2:])
+    padded, pads, out_size = _pool_padded(x, window, fill=-np.inf)
     maxima, taps = window_max(padded.data, window.kernel, window.stride, window.dilation, out_size)  # (N, C, *out)
     if any(map(any, pads)):
         _skip_padding(maxima, taps, x.shape[2:], out_size, window)
@@ -155,9 +155,14 @@ def adaptive_avg_pool(x: Tensor, output_size: IntOrTuple, *, dims: int = 2, laye
     x, unbatched = batched(name, x, dims)
     if x.dtype.kind != "f":
         raise ValueError(f"{name}: needs a floating-point input, got {x.dtype}")
+    sizes = tuple(n if m is None else m for n, m in zip(x.shape[2:], sizes))
+    if all(n % m == 0 for n, m in zip(x.shape[2:], sizes)):  # equal bins of n/m (a global average: m = 1)
+        blocks = [part for n, m in zip(x.shape[2:], sizes) for part in (m, n // m)]
+        binned = x.reshape(*x.shape[:2], *blocks)  # (N, C, *spatial) -> (N, C, m, n/m, ...): one bin per block
+        out = binned.mean(tuple(range(3, 3 + 2 * dims, 2)))  # -> (N, C, m, ...)
+        return out[0] if unbatched else out
     out = x
     for axis, (n, m) in enumerate(zip(x.shape[2:], sizes), start=2):
-        m = n if m is None else m
         averaging = Tensor(_averaging_matrix(n, m).astype(x.dtype))  # (m, n)
         moved = out.transpose(axis, -1)  # this axis last: (..., n)
         out = (moved @ averaging.T).transpose(axis, -1)  # (..., n) @ (n, m) -> (..., m), axis put back
@@ -173,21 +178,20 @@ def _averaging_matrix(n: int, m: int) -> np.ndarray:
     return matrix
 
 
-def _pool_padded(x: Tensor, window: Window, fill: float) -> tuple[Tensor, list[tuple[int, int]]]:
-    """``x`` padded with ``fill`` on the left and right, plus the ``ceil_mode`` overhang; and the pads."""
+def _pool_padded(x: Tensor, window: Window, fill: float) -> tuple[Tensor, list[tuple[int, int]], tuple[int, ...]]:
+    """``x`` padded with ``fill`` on the left and right, plus the ``ceil_mode`` overhang; the pads; the output size."""
     spatial = x.shape[2:]
     kernel, stride, padding, dilation = window.kernel, window.stride, window.padding, window.dilation
     out_size = window.output_size(spatial)
     extent = [(out - 1) * s + d * (k - 1) + 1 for out, s, d, k in zip(out_size, stride, dilation, kernel)]
     pads = [(p, max(p, span - n - p)) for p, span, n in zip(padding, extent, spatial)]  # overhang on the right
-    return (x.pad(((0, 0), (0, 0), *pads), value=fill) if any(map(any, pads)) else x), pads
+    return (x.pad(((0, 0), (0, 0), *pads), value=fill) if any(map(any, pads)) else x), pads, out_size
 
 
 def _pool_windows(x: Tensor, window: Window, fill: float) -> Tensor:
     """Pad (:func:`_pool_padded`) and take the windows ``(N, C, *k, *out)``."""
-    padded, _ = _pool_padded(x, window, fill)
+    padded, _, out_size = _pool_padded(x, window, fill)
     kernel, stride, dilation = window.kernel, window.stride, window.dilation
-    out_size = window.output_size(x.shape[2:])
     windows = apply(ops.Windows, padded, kernel_size=kernel, stride=stride, dilation=dilation)
     index = (slice(None),) * (2 + len(kernel)) + tuple(slice(0, out) for out in out_size)  # drop windows past the last
     return windows[index] if windows.shape[2 + len(kernel) :] != tuple(out_size) else windows

@@ -240,7 +240,7 @@ class Max(Function):
         g_kept = g.reshape(self.kept_shape + (1,))  # (*kept, 1), whether or not keepdims
         np.put_along_axis(routed, self.first_max, g_kept, axis=-1)  # (*kept, prod(reduced))
         routed = routed.reshape(self.moved_shape)  # (*kept, *reduced)
-        return (np.transpose(routed, np.argsort(self.order)),)
+        return (np.transpose(routed, _inverse(self.order)),)
 
 
 def first_maximum(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -269,7 +269,15 @@ class Permute(Function):
         return np.transpose(a, axes)
 
     def backward(self, g):
-        return (np.transpose(g, np.argsort(self.axes)),)
+        return (np.transpose(g, _inverse(self.axes)),)
+
+
+def _inverse(axes) -> list[int]:
+    """The inverse permutation (``np.argsort`` of a permutation, without its cost on a few axes)."""
+    inverse = [0] * len(axes)
+    for position, axis in enumerate(axes):
+        inverse[axis] = position
+    return inverse
 
 
 class Expand(Function):

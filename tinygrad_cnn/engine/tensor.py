@@ -452,10 +452,10 @@ class Tensor:
 
 def apply(op: type[ops.Function], *inputs: Tensor, **attrs: Any) -> Tensor:
     """Run primitive ``op`` on the inputs' arrays; record it in the graph if any input requires grad."""
-    needs = tuple(t.requires_grad for t in inputs)
+    needs = tuple([t.requires_grad for t in inputs])
     ctx = op(needs)
-    out = Tensor(ctx.forward(*(t.data for t in inputs), **attrs))
-    if any(needs) and is_grad_enabled():
+    out = Tensor(ctx.forward(*[t.data for t in inputs], **attrs))
+    if True in needs and is_grad_enabled():
         ctx.parents = inputs
         ctx.versions = tuple(t._version for t in inputs)
         out._ctx = ctx
@@ -468,17 +468,19 @@ def _parents(t: Tensor) -> tuple[Tensor, ...]:
 
 
 def _pullback(t: Tensor, g: np.ndarray) -> list[np.ndarray | None]:
-    for parent, version in zip(t._ctx.parents, t._ctx.versions):
+    ctx = t._ctx
+    for parent, version in zip(ctx.parents, ctx.versions):
         if parent._version != version:
             raise RuntimeError(
-                f"backward(): an input of {t._ctx.name} (shape {parent.shape}) was changed in place after the "
+                f"backward(): an input of {ctx.name} (shape {parent.shape}) was changed in place after the "
                 "graph was built (by an optimizer step?); run the forward pass again"
             )
-    grads = t._ctx.backward(g)
     return [
-        unbroadcast_to(gi, parent) if gi is not None and parent.requires_grad else None
-        for parent, gi in zip(t._ctx.parents, grads)
-    ]
+        None if gi is None or not parent.requires_grad
+        else gi if gi.shape == parent.data.shape and gi.dtype == parent.data.dtype  # most rules: nothing to undo
+        else unbroadcast_to(gi, parent)
+        for parent, gi in zip(ctx.parents, ctx.backward(g))
+    ]  # fmt: skip
 
 
 def unbroadcast_to(g: np.ndarray, parent: Tensor) -> np.ndarray:
