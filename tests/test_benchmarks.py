@@ -4,6 +4,7 @@ peers' before timing, so a run is also a correctness check. Nothing here looks a
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -32,3 +33,21 @@ def test_benchmark_runs_and_prints_its_table(script, columns):
     assert len(rows) >= 4, done.stdout
     if importlib.util.find_spec("torch"):  # CI installs it; without it the torch column is nan
         assert not any("nan" in row.split() for row in rows), done.stdout
+
+
+def test_the_runner_checks_times_and_writes_markdown_and_json(tmp_path):
+    """``run.py --quick`` over the tensor, memory and scalar sections: every engine agreed before it was timed
+    (else the run fails), and the results name the issue's targets."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--repeats", "1", "--threads", "1",
+         "--only", "conv,pool,steps,memory,value",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads((tmp_path / "results-quick.json").read_text(encoding="utf-8"))
+    assert set(results["sections"]) == {"conv", "pool", "steps", "memory", "value"}
+    assert len(results["sections"]["conv"]["rows"]) == 8
+    assert {t["target"] for t in results["targets"]} >= {"conv_geomean", "pool", "lenet", "tiny", "value", "memory"}
+    markdown = (tmp_path / "results-quick.md").read_text(encoding="utf-8")
+    assert "## Issue 13's targets" in markdown and "load" in markdown
