@@ -505,8 +505,10 @@ def _lift(x: ArrayLike, like: Tensor | None) -> Tensor:
 def _binary(op: type[ops.Function], name: str, a: ArrayLike, b: ArrayLike) -> Tensor:
     a_t = _lift(a, b if isinstance(b, Tensor) else None)
     b_t = _lift(b, a_t)
-    _check_broadcast(name, a_t.shape, b_t.shape)
-    a_t, b_t = _promote(op, a, b, a_t, b_t)
+    if a_t.shape != b_t.shape and b_t.shape:  # equal shapes, or a number: nothing to check
+        _check_broadcast(name, a_t.shape, b_t.shape)
+    if a_t.dtype != b_t.dtype or op is ops.Div:  # only mixed dtypes (or integer division) promote
+        a_t, b_t = _promote(op, a, b, a_t, b_t)
     return apply(op, a_t, b_t)
 
 
