@@ -40,7 +40,9 @@ def to_text(d: Renderable, *, pretty: bool = True) -> str:
     """Plain text: numbered steps, each its reason, how it is checked, then the equation
     (``sympy.pretty``, or ``str`` with ``pretty=False``)."""
     out = [f"{d.title}  [{d.name}]", "=" * len(d.title), *_wrap(d.summary, ""), "", "Variables:"]
-    out += [f"  {v.name}: {v.meaning}; {v.domain}" for v in d.variables]
+    names = _unicode_names(d)
+    out += [f"  {v.name}{f' ({names[v.symbol]})' if v.symbol in names else ''}: {v.meaning}; {v.domain}"
+            for v in d.variables]  # fmt: skip
     if d.assumptions:
         out += ["Assumptions:", *(line for a in d.assumptions for line in _wrap(a, "  - ", "    "))]
     for number, lemma in enumerate(d.lemmas, 1):
@@ -50,25 +52,36 @@ def to_text(d: Renderable, *, pretty: bool = True) -> str:
         out.append("With " + ", ".join(f"{k} = {v}" for k, v in d.values.items()) + ":")
     out += ["", "Steps:"]
     for line in d.worked():
-        out += _text_line(line, pretty)
+        out += _text_line(line, pretty, names)
     examples = d.example_lines()
     if examples:
         out += ["", "Examples:"]
         for line in examples:
-            out += _text_line(line, pretty)
+            out += _text_line(line, pretty, names)
     return "\n".join(out)
 
 
-def _text_line(line: Worked, pretty: bool) -> list[str]:
+def _unicode_names(d: Renderable) -> dict[sp.Symbol, str]:
+    """``symbol -> 'nₗ₋₁'`` for the variables whose LaTeX name is a letter with a subscript that Unicode can
+    write (``n_{l-1}``), so the text equations use the same names as the prose (which writes nₗ₋₁)."""
+    names = {}
+    for v in d.variables:
+        match = re.fullmatch(r"([A-Za-z])_\{?([^{}]+)\}?", v.latex or "")
+        if match and all(c in _TO_SUBSCRIPT for c in match[2]):
+            names[v.symbol] = match[1] + "".join(_TO_SUBSCRIPT[c] for c in match[2])
+    return names
+
+
+def _text_line(line: Worked, pretty: bool, names: dict[sp.Symbol, str] | None = None) -> list[str]:
     if line.method == "result":
         head = ["Result:"]
     elif line.method == "example":
         head = _wrap(line.reason, "  ", "  ")
     else:
         head = _wrap(f"{line.number}. {line.reason} [{line.note}]", "  ", "     ")
-    body = [_text_chain(line.chain, pretty)] if line.method != "example" else []
+    body = [_text_chain(line.chain, pretty, names)] if line.method != "example" else []
     if line.arithmetic:
-        body.append(_text_chain(line.arithmetic, pretty))
+        body.append(_text_chain(line.arithmetic, pretty, names))
     return head + [textwrap.indent(b, "    ") for b in body]
 
 
@@ -82,9 +95,12 @@ class _Pretty(PrettyPrinter):
         return self._helper_print_function(expr.func, expr.args, func_name="max")
 
 
-def _text_chain(chain: tuple[sp.Expr, ...], pretty: bool) -> str:
+def _text_chain(chain: tuple[sp.Expr, ...], pretty: bool, names: dict[sp.Symbol, str] | None = None) -> str:
     if not pretty:
         return " = ".join(str(e) for e in chain)
+    if names:  # the prose's names (nₗ₋₁), as plain symbols of the same assumptions
+        renamed = {symbol: sp.Symbol(name, **symbol.assumptions0) for symbol, name in names.items()}
+        chain = tuple(e.xreplace(renamed) if isinstance(e, sp.Basic) else e for e in chain)
     printer = _Pretty({"use_unicode": True, "wrap_line": False})
     parts: list[Any] = []
     for expr in chain:
@@ -246,6 +262,7 @@ _TEX_UNICODE = {
     "α": r"\alpha", "β": r"\beta", "δ": r"\delta", "∂": r"\partial", "∞": r"\infty", "√": r"\surd",
 }  # fmt: skip
 _SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ", "0123456789+-=()aeoxhklmnpstijruv"))
+_TO_SUBSCRIPT = {plain: sub for sub, plain in _SUBSCRIPTS.items()}
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿⁱᵀ", "0123456789+-()niT"))
 _TEX_TEXT = {"–": "--", "—": "---", "“": "``", "”": "''", "‘": "`", "’": "'", "\u00a0": "~"}
 

@@ -145,7 +145,8 @@ def test_summary_lenet5_rows(capsys):
     _, out, _ = run(capsys, "summary", "lenet5")
     c3 = next(line for line in out.splitlines() if line.startswith("C3"))
     assert "16×10×10" in c3 and "1,516" in c3 and "151,600" in c3 and "6·(3·5·5 + 1)" in c3
-    assert "60,840" in out and "60,000 (the table gives 60,840)" in out
+    assert "parameters: 60,000 trainable, 840 fixed (set by hand, not trained: OUTPUT), 60,840 in all" in out
+    assert "published trainable parameters: 60,000 (equal)" in out and "rounds" not in out
 
 
 def test_summary_with_another_input(capsys):
