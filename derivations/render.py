@@ -177,7 +177,7 @@ def to_latex(d: Renderable) -> str:
             out.append(r"\paragraph{Result.}")
         else:
             out.append(rf"\paragraph{{Step {line.number}.}} {_tex(line.reason)} ({_note_latex(line, d, math)})")
-        out += [r"\begin{equation*}", _latex_chain(line.chain, math), r"\end{equation*}"]
+        out += _display(_latex_chain(line.chain, math))
         out += _align(line.arithmetic, math)
     for line in d.example_lines():
         out += [rf"\paragraph{{Example.}} {_tex(line.reason)}", *_align(line.arithmetic, math)]
@@ -246,6 +246,56 @@ def _latex_printer(d: Renderable) -> Any:
 
 def _latex_chain(chain: tuple[sp.Expr, ...], math: Any) -> str:
     return " = ".join(math(e) for e in chain)
+
+
+LATEX_LINE = 80  # characters of LaTeX source a displayed line may hold before a long sum is broken
+
+
+def _display(latex: str) -> list[str]:
+    """One displayed equation; a long sum (VGG-16's sixteen layers) is broken after a ``+`` into the lines of
+    a ``multline*``, so it stays on the page.
+
+    Examples:
+        >>> _display("x = 1 + 2")[1]
+        'x = 1 + 2'
+        >>> print("\\n".join(_display(" + ".join(["123456789"] * 12))))  # 12 terms: two lines
+        \\begin{multline*}
+        123456789 + 123456789 + 123456789 + 123456789 + 123456789 + 123456789 \\\\
+        {} + 123456789 + 123456789 + 123456789 + 123456789 + 123456789 + 123456789
+        \\end{multline*}
+    """
+    if len(latex) <= LATEX_LINE:
+        return [r"\begin{equation*}", latex, r"\end{equation*}"]
+    lines, current = [], ""
+    for piece in _top_level_terms(latex):
+        if current and len(current) + len(piece) > LATEX_LINE:
+            lines.append(current)
+            current = ""
+        current += piece
+    lines.append(current)
+    if len(lines) == 1:
+        return [r"\begin{equation*}", latex, r"\end{equation*}"]
+    body = [lines[0].rstrip(), *(r"{} " + line.strip() for line in lines[1:])]  # "{} +" keeps + binary
+    return [r"\begin{multline*}", " \\\\\n".join(body), r"\end{multline*}"]
+
+
+def _top_level_terms(latex: str) -> list[str]:
+    """``latex`` cut just before each `` + `` that is not inside braces or ``\\left…\\right``."""
+    pieces, depth, start, i = [], 0, 0, 0
+    while i < len(latex):
+        if latex.startswith(r"\left", i):
+            depth, i = depth + 1, i + 5
+            continue
+        if latex.startswith(r"\right", i):
+            depth, i = depth - 1, i + 6
+            continue
+        depth += {"{": 1, "}": -1}.get(latex[i], 0)
+        if depth == 0 and latex.startswith(" + ", i) and i > start:
+            pieces.append(latex[start:i])
+            start = i
+        i += 1
+    pieces.append(latex[start:])
+    return pieces
 
 
 # Characters the reasons may use, and their LaTeX; any other non-ASCII character is an error.
