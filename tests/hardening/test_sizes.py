@@ -24,7 +24,8 @@ def test_too_large_is_both_a_value_error_and_a_memory_error():
 @given(a=HUGE_SIDES, b=HUGE_SIDES)
 def test_new_tensors_are_checked_before_allocating(a, b):
     for make in (creation.zeros, creation.ones, creation.randn, creation.rand):
-        with pytest.raises(TooLarge, match=rf"{make.__name__}: the tensor of shape \({a}, {b}\) float(32|64) would need"):
+        pattern = rf"{make.__name__}: the tensor of shape \({a}, {b}\) float(32|64) would need"
+        with pytest.raises(TooLarge, match=pattern):
             make(a, b)
 
 
