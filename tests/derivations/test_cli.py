@@ -107,7 +107,7 @@ def test_all_as_one_latex_document(capsys, tmp_path):
     ("argv", "message"),
     [
         (["derive", "conv_output_size", "--set", "k=-3"], "k must be a positive integer"),
-        (["derive", "conv_output_size", "--set", "n=abc"], "n=abc: value must be an integer"),
+        (["derive", "conv_output_size", "--set", "n=abc"], "--set 'n=abc': the value must be an integer"),
         (["derive", "conv_output_size", "--set", "zz=3"], "unknown variable 'zz'; known: n, k"),
         (["derive", "conv_output_size", "--set", "n"], "expected NAME=VALUE"),
         (["derive", "conv_output_size", "--set", "n=1", "--set", "n=2"], "given twice"),
