@@ -5,7 +5,8 @@ evaluations), the time to verify it against the engine (layers, forward passes, 
 many grid points and engine cases that covered, and the total. Importing SymPy and the package is timed
 separately, since every run pays it once.
 
-Run: ``python benchmarks/bench_derivations.py`` (about 2 s; exits with status 1 if over budget).
+Run: ``python benchmarks/bench_derivations.py`` (about 10 s on a shared 2-core machine; exits with status 1 if
+over budget).
 """
 
 from __future__ import annotations

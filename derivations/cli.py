@@ -14,7 +14,7 @@ Examples:
     >>> parse_settings(["n=abc"])
     Traceback (most recent call last):
     ...
-    derivations.cli.CliError: n=abc: value must be an integer
+    derivations.cli.CliError: --set 'n=abc': the value must be an integer written with digits 0-9
     >>> parse_input_shape("1x32x32")
     (1, 32, 32)
 """
@@ -26,9 +26,11 @@ import os
 import re
 from collections.abc import Sequence
 
+from tinygrad_cnn.engine.sizes import shown
 from tinygrad_cnn.files import write_text
-from tinygrad_cnn.models.architectures import ARCHITECTURES
-from tinygrad_cnn.subcommands import CommandError
+from tinygrad_cnn.models.architectures import ARCHITECTURES, MAX_SIZE
+from tinygrad_cnn.serialization import LOAD_LIMIT
+from tinygrad_cnn.subcommands import CommandError, printable
 
 from . import registry
 from .core import Derivation
@@ -40,6 +42,7 @@ __all__ = ["run_derive", "run_summary", "parse_settings", "parse_input_shape", "
            "CliError"]  # fmt: skip
 
 FORMATS = ("text", "md", "latex")
+MAX_DIGITS = 100  # --set values longer than this are refused (SymPy would print them, Python refuses > 4,300)
 
 
 class CliError(CommandError, ValueError):
@@ -86,12 +89,14 @@ def parse_settings(settings: Sequence[str]) -> dict[str, int]:
     for item in settings:
         name, equals, value = item.partition("=")
         name = name.strip()
-        if not equals or not re.fullmatch(r"[A-Za-z_]\w*", name):
-            raise CliError(f"--set {item!r}: expected NAME=VALUE, e.g. --set n=32")
-        try:
-            number = int(value.strip())
-        except ValueError:
-            raise CliError(f"{item}: value must be an integer") from None
+        if not equals or not re.fullmatch(r"[A-Za-z_]\w*", name, flags=re.ASCII):
+            raise CliError(f"--set {printable(shown(item))}: expected NAME=VALUE, e.g. --set n=32")
+        digits = value.strip()
+        if not re.fullmatch(r"[+-]?[0-9]+", digits, flags=re.ASCII):
+            raise CliError(f"--set {printable(shown(item))}: the value must be an integer written with digits 0-9")
+        if len(digits.lstrip("+-")) > MAX_DIGITS:
+            raise CliError(f"--set {name}=...: the value has {len(digits.lstrip('+-')):,} digits; at most {MAX_DIGITS}")
+        number = int(digits)
         if name in values:
             raise CliError(f"--set {name} is given twice")
         values[name] = number
@@ -143,10 +148,13 @@ def run_summary(args: argparse.Namespace) -> int:
     try:
         if args.model in ARCHITECTURES:
             result = summary(args.model, shape)
-        elif os.path.isfile(args.model):
-            result = summarize_checkpoint(args.model, shape)
+        elif os.path.exists(args.model):
+            limit = LOAD_LIMIT if args.max_bytes is None else args.max_bytes
+            if limit < 0:
+                raise CliError(f"--max-bytes must be a non-negative number of bytes, got {limit}")
+            result = summarize_checkpoint(args.model, shape, limit)
         else:
-            raise CliError(f"unknown model {args.model!r}: give one of {', '.join(ARCHITECTURES)}, "
+            raise CliError(f"unknown model {shown(args.model)}: give one of {', '.join(ARCHITECTURES)}, "
                              "or the path of a checkpoint file")  # fmt: skip
     except (ValueError, KeyError, TypeError) as error:
         if isinstance(error, CliError):
@@ -160,10 +168,9 @@ def run_summary(args: argparse.Namespace) -> int:
 def parse_input_shape(text: str) -> tuple[int, int, int]:
     """``"3x224x224"`` (or ``3×224×224``, ``3,224,224``) -> ``(3, 224, 224)``, with ``int()`` only."""
     parts = re.split(r"[x×,]", text.strip().lower())
-    try:
-        shape = tuple(int(p) for p in parts)
-    except ValueError:
-        shape = ()
-    if len(shape) != 3 or min(shape) < 1:
-        raise CliError(f"--input must be C×H×W with three positive integers, e.g. 3x224x224; got {text!r}")
+    valid = all(re.fullmatch(r"[0-9]{1,10}", p.strip(), flags=re.ASCII) for p in parts)
+    shape = tuple(int(p) for p in parts) if valid else ()
+    if len(shape) != 3 or min(shape) < 1 or max(shape) > MAX_SIZE:
+        raise CliError(f"--input must be C×H×W with three positive integers of at most {MAX_SIZE:,}, e.g. "
+                       f"3x224x224; got {printable(shown(text))}")  # fmt: skip
     return shape  # type: ignore[return-value]

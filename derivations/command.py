@@ -32,4 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     model.add_argument("model", metavar="MODEL", help="a named architecture, 'list', or a checkpoint path")
     model.add_argument("--input", metavar="CxHxW", help="input shape, e.g. 3x224x224 (default: the paper's)")
+    model.add_argument("--max-bytes", type=int, default=None, metavar="BYTES",
+                       help="read a checkpoint only if its arrays unpack to at most BYTES (default: 1 GiB, "
+                            "tinygrad_cnn.serialization.LOAD_LIMIT)")  # fmt: skip
     model.set_defaults(run=deferred("derivations.cli:run_summary"))

@@ -191,7 +191,42 @@ class Derivation:
                 raise ValueError(f"{self.name}: {name} must be {var.domain} ({name}: {var.meaning}), got {value}")
         values = {name: int(value) for name, value in values.items()}
         self._check_expansion({**self.values, **values})
+        self._check_outcomes({**self.values, **values})
         return values
+
+    def _check_outcomes(self, values: Mapping[str, int]) -> None:
+        """Refuse numbers for which a quantity shown as a number (a step's or the result's side) falls outside
+        its variable's domain, e.g. an output size of −1 from n = 3, k = 5: show the formula with the numbers.
+
+        A side stands for variable V when it is V itself, or an expression that a step equates to V evaluated
+        at some values (``Subs(formula of o, (p, s, d), (0, 1, 1))``)."""
+        known = {self.inputs[name].symbol: sp.Integer(value) for name, value in values.items()}
+        variables = {v.symbol: v for v in self.variables if v.minimum is not None}
+        formulas: dict[sp.Symbol, sp.Expr] = {}
+        for step in self.steps:
+            if step.defines:
+                formulas[step.lhs] = step.rhs.xreplace(formulas)
+        sides = [(step.lhs, step.rhs) for step in (*self.steps, self.result)]
+        stands_for = {rhs: variables[lhs] for lhs, rhs in sides if lhs in variables}  # o = ⌊m/s⌋ + 1, ...
+        for lhs, rhs in sides:
+            var = variables.get(lhs) or (stands_for.get(lhs.expr) if isinstance(lhs, sp.Subs) else None)
+            if var is None:
+                continue
+            try:
+                value = rhs.xreplace(formulas).xreplace(known)
+                if value.free_symbols or value.has(sp.Indexed):
+                    continue  # not every number is given: nothing to check yet
+                value = sp.simplify(value.doit())
+            except (ValueError, TypeError, ArithmeticError):
+                continue  # SymPy cannot evaluate this side with these numbers (it is rendered unevaluated)
+            if value.is_number and value.is_comparable and value < var.minimum:
+                given = ", ".join(f"{name} = {number}" for name, number in values.items())
+                shown = plain(lhs) if not isinstance(lhs, sp.Subs) else f"{var.symbol} (at " + ", ".join(
+                    f"{a} = {plain(b)}" for a, b in zip(lhs.variables, lhs.point)) + ")"
+                raise ValueError(
+                    f"{self.name}: with {given}, {shown} = {plain(rhs)} = {plain(value)}, but "
+                    f"{var.symbol} ({var.meaning}) must be {var.domain}: these numbers do not fit"
+                )
 
     def _check_expansion(self, values: Mapping[str, int]) -> None:
         """Refuse numbers that make a sum or product of indexed terms (``Σₗ kₗ·dₗ``) longer than

@@ -40,7 +40,9 @@ def to_text(d: Renderable, *, pretty: bool = True) -> str:
     """Plain text: numbered steps, each its reason, how it is checked, then the equation
     (``sympy.pretty``, or ``str`` with ``pretty=False``)."""
     out = [f"{d.title}  [{d.name}]", "=" * len(d.title), *_wrap(d.summary, ""), "", "Variables:"]
-    out += [f"  {v.name}: {v.meaning}; {v.domain}" for v in d.variables]
+    names = _unicode_names(d)
+    out += [f"  {v.name}{f' ({names[v.symbol]})' if v.symbol in names else ''}: {v.meaning}; {v.domain}"
+            for v in d.variables]  # fmt: skip
     if d.assumptions:
         out += ["Assumptions:", *(line for a in d.assumptions for line in _wrap(a, "  - ", "    "))]
     for number, lemma in enumerate(d.lemmas, 1):
@@ -50,25 +52,36 @@ def to_text(d: Renderable, *, pretty: bool = True) -> str:
         out.append("With " + ", ".join(f"{k} = {v}" for k, v in d.values.items()) + ":")
     out += ["", "Steps:"]
     for line in d.worked():
-        out += _text_line(line, pretty)
+        out += _text_line(line, pretty, names)
     examples = d.example_lines()
     if examples:
         out += ["", "Examples:"]
         for line in examples:
-            out += _text_line(line, pretty)
+            out += _text_line(line, pretty, names)
     return "\n".join(out)
 
 
-def _text_line(line: Worked, pretty: bool) -> list[str]:
+def _unicode_names(d: Renderable) -> dict[sp.Symbol, str]:
+    """``symbol -> 'nₗ₋₁'`` for the variables whose LaTeX name is a letter with a subscript that Unicode can
+    write (``n_{l-1}``), so the text equations use the same names as the prose (which writes nₗ₋₁)."""
+    names = {}
+    for v in d.variables:
+        match = re.fullmatch(r"([A-Za-z])_\{?([^{}]+)\}?", v.latex or "")
+        if match and all(c in _TO_SUBSCRIPT for c in match[2]):
+            names[v.symbol] = match[1] + "".join(_TO_SUBSCRIPT[c] for c in match[2])
+    return names
+
+
+def _text_line(line: Worked, pretty: bool, names: dict[sp.Symbol, str] | None = None) -> list[str]:
     if line.method == "result":
         head = ["Result:"]
     elif line.method == "example":
         head = _wrap(line.reason, "  ", "  ")
     else:
         head = _wrap(f"{line.number}. {line.reason} [{line.note}]", "  ", "     ")
-    body = [_text_chain(line.chain, pretty)] if line.method != "example" else []
+    body = [_text_chain(line.chain, pretty, names)] if line.method != "example" else []
     if line.arithmetic:
-        body.append(_text_chain(line.arithmetic, pretty))
+        body.append(_text_chain(line.arithmetic, pretty, names))
     return head + [textwrap.indent(b, "    ") for b in body]
 
 
@@ -82,9 +95,12 @@ class _Pretty(PrettyPrinter):
         return self._helper_print_function(expr.func, expr.args, func_name="max")
 
 
-def _text_chain(chain: tuple[sp.Expr, ...], pretty: bool) -> str:
+def _text_chain(chain: tuple[sp.Expr, ...], pretty: bool, names: dict[sp.Symbol, str] | None = None) -> str:
     if not pretty:
         return " = ".join(str(e) for e in chain)
+    if names:  # the prose's names (nₗ₋₁), as plain symbols of the same assumptions
+        renamed = {symbol: sp.Symbol(name, **symbol.assumptions0) for symbol, name in names.items()}
+        chain = tuple(e.xreplace(renamed) if isinstance(e, sp.Basic) else e for e in chain)
     printer = _Pretty({"use_unicode": True, "wrap_line": False})
     parts: list[Any] = []
     for expr in chain:
@@ -161,7 +177,7 @@ def to_latex(d: Renderable) -> str:
             out.append(r"\paragraph{Result.}")
         else:
             out.append(rf"\paragraph{{Step {line.number}.}} {_tex(line.reason)} ({_note_latex(line, d, math)})")
-        out += [r"\begin{equation*}", _latex_chain(line.chain, math), r"\end{equation*}"]
+        out += _display(_latex_chain(line.chain, math))
         out += _align(line.arithmetic, math)
     for line in d.example_lines():
         out += [rf"\paragraph{{Example.}} {_tex(line.reason)}", *_align(line.arithmetic, math)]
@@ -232,6 +248,56 @@ def _latex_chain(chain: tuple[sp.Expr, ...], math: Any) -> str:
     return " = ".join(math(e) for e in chain)
 
 
+LATEX_LINE = 80  # characters of LaTeX source a displayed line may hold before a long sum is broken
+
+
+def _display(latex: str) -> list[str]:
+    """One displayed equation; a long sum (VGG-16's sixteen layers) is broken after a ``+`` into the lines of
+    a ``multline*``, so it stays on the page.
+
+    Examples:
+        >>> _display("x = 1 + 2")[1]
+        'x = 1 + 2'
+        >>> print("\\n".join(_display(" + ".join(["123456789"] * 12))))  # 12 terms: two lines
+        \\begin{multline*}
+        123456789 + 123456789 + 123456789 + 123456789 + 123456789 + 123456789 \\\\
+        {} + 123456789 + 123456789 + 123456789 + 123456789 + 123456789 + 123456789
+        \\end{multline*}
+    """
+    if len(latex) <= LATEX_LINE:
+        return [r"\begin{equation*}", latex, r"\end{equation*}"]
+    lines, current = [], ""
+    for piece in _top_level_terms(latex):
+        if current and len(current) + len(piece) > LATEX_LINE:
+            lines.append(current)
+            current = ""
+        current += piece
+    lines.append(current)
+    if len(lines) == 1:
+        return [r"\begin{equation*}", latex, r"\end{equation*}"]
+    body = [lines[0].rstrip(), *(r"{} " + line.strip() for line in lines[1:])]  # "{} +" keeps + binary
+    return [r"\begin{multline*}", " \\\\\n".join(body), r"\end{multline*}"]
+
+
+def _top_level_terms(latex: str) -> list[str]:
+    """``latex`` cut just before each `` + `` that is not inside braces or ``\\left…\\right``."""
+    pieces, depth, start, i = [], 0, 0, 0
+    while i < len(latex):
+        if latex.startswith(r"\left", i):
+            depth, i = depth + 1, i + 5
+            continue
+        if latex.startswith(r"\right", i):
+            depth, i = depth - 1, i + 6
+            continue
+        depth += {"{": 1, "}": -1}.get(latex[i], 0)
+        if depth == 0 and latex.startswith(" + ", i) and i > start:
+            pieces.append(latex[start:i])
+            start = i
+        i += 1
+    pieces.append(latex[start:])
+    return pieces
+
+
 # Characters the reasons may use, and their LaTeX; any other non-ASCII character is an error.
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
@@ -246,6 +312,7 @@ _TEX_UNICODE = {
     "α": r"\alpha", "β": r"\beta", "δ": r"\delta", "∂": r"\partial", "∞": r"\infty", "√": r"\surd",
 }  # fmt: skip
 _SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ", "0123456789+-=()aeoxhklmnpstijruv"))
+_TO_SUBSCRIPT = {plain: sub for sub, plain in _SUBSCRIPTS.items()}
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿⁱᵀ", "0123456789+-()niT"))
 _TEX_TEXT = {"–": "--", "—": "---", "“": "``", "”": "''", "‘": "`", "’": "'", "\u00a0": "~"}
 

@@ -22,9 +22,10 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
+from typing import NoReturn
 
 from . import __version__
-from .subcommands import CommandError, deferred
+from .subcommands import CommandError, deferred, printable
 
 __all__ = ["main", "build_parser", "deferred", "CommandError", "BUILTIN_COMMANDS", "ENTRY_POINT_GROUP"]
 
@@ -48,8 +49,15 @@ def _registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
     return registrars
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, reporting a bad command line in one line (and exit status 2), not usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {printable(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tinygrad-cnn",
         description="Convolutional networks from first principles: engines, derivations, graphs, training.",
     )
@@ -62,7 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, or a bad command line (one line already printed)
+        return int(stop.code or 0) if isinstance(stop.code, int) or stop.code is None else 2
     if args.version:
         print(f"tinygrad-cnn {__version__}")
         return 0
@@ -71,13 +82,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.run(args) or 0)
-    except (CommandError, ValueError, TypeError, KeyError, OSError) as error:
+    except (CommandError, ValueError, TypeError, KeyError, OSError, MemoryError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"tinygrad-cnn {args.command}: error: {message}", file=sys.stderr)
+        _fail(args.command, f"error: {message}")
         return 1
     except KeyboardInterrupt:
-        print(f"tinygrad-cnn {args.command}: interrupted", file=sys.stderr)
+        _fail(args.command, "interrupted")
         return 130
+    except Exception as error:  # a bug of ours: still one line, and a distinct exit status (EX_SOFTWARE)
+        _fail(args.command, f"internal error ({type(error).__name__}: {error}); please report it")
+        return 70
+
+
+def _fail(command: str, text: str) -> None:
+    """One line on stderr; text from files or arguments cannot move the cursor or forge a second line."""
+    line = printable(str(text))
+    print(f"tinygrad-cnn {command}: {line if len(line) <= 2000 else line[:2000] + '…'}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -29,22 +29,26 @@ Examples:
 from __future__ import annotations
 
 import json
+import math
 import os
+import stat
 import zipfile
 import zlib
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
+from .engine.sizes import TooLarge, format_bytes, is_int, shown
 from .engine.tensor import Tensor
 from .files import atomic_open
 
-__all__ = ["save", "load", "load_metadata", "FORMAT", "VERSION"]
+__all__ = ["save", "load", "load_metadata", "FORMAT", "VERSION", "LOAD_LIMIT"]
 
 FORMAT = "tinygrad_cnn.checkpoint"
 VERSION = 1
 METADATA_KEY = "__metadata__"
 ARRAY_KINDS = "biuf"  # bool, signed and unsigned integers, floats: nothing that needs pickle
+LOAD_LIMIT = 2**30  # bytes: what load() unpacks at most unless told otherwise (max_bytes=)
 PathLike = str | os.PathLike
 
 
@@ -59,6 +63,7 @@ def _encode(obj: Any, key: str, arrays: dict[str, np.ndarray]) -> Any:
         if array.dtype.kind not in ARRAY_KINDS:
             raise ValueError(f"save: {key or 'the value'} has dtype {array.dtype}; only bool, int and float arrays")
         name = key or "value"
+        _check_name(name)
         if name in arrays or name == METADATA_KEY:
             raise ValueError(f"save: two arrays would be stored under the name {name!r}")
         arrays[name] = array
@@ -96,8 +101,11 @@ def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
 
 
 def save(state: Any, path: PathLike, metadata: dict[str, Any] | None = None) -> None:
-    """Write ``state`` (e.g. ``model.state_dict()``) and JSON-able ``metadata`` to ``path``, atomically."""
+    """Write ``state`` (e.g. ``model.state_dict()``) and JSON-able ``metadata`` to ``path``, atomically
+    (:func:`tinygrad_cnn.files.atomic_open`: temporaries of earlier, killed saves to ``path`` are removed)."""
     arrays: dict[str, np.ndarray] = {}
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError(f"save: metadata must be a dict, got {type(metadata).__name__}")
     header = {
         "format": FORMAT,
         "version": VERSION,
@@ -106,12 +114,11 @@ def save(state: Any, path: PathLike, metadata: dict[str, Any] | None = None) -> 
         "metadata": {} if metadata is None else metadata,
     }
     try:
-        text = json.dumps(header)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"save: metadata must be JSON-serialisable: {error}") from None
+        text = json.dumps(header, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as error:
+        raise TypeError(f"save: metadata must be JSON-serialisable (finite numbers, str keys): {error}") from None
     blob = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)  # JSON bytes as an array entry
-
-    with atomic_open(path) as f:  # readers see the old file or the new one, never half of one
+    with atomic_open(path, "wb") as f:
         _write_npz(f, {METADATA_KEY: blob, **arrays})
 
 
@@ -124,34 +131,127 @@ def _write_npz(f: Any, entries: dict[str, np.ndarray]) -> None:
                 np.lib.format.write_array(member, array, allow_pickle=False)
 
 
+def _check_name(name: str) -> str:
+    """An array's name as :func:`load` will read it back: zip member names end at a NUL byte, are UTF-8 and
+    at most 65,535 bytes long, so a key that breaks one of these is refused here rather than written."""
+    problem = ""
+    if "\x00" in name:
+        problem = "contains a NUL character (zip names end at one)"
+    else:
+        try:
+            size = len(name.encode("utf-8")) + len(".npy")
+            problem = "" if size <= 0xFFFF else f"is {size:,} bytes long; a zip name holds at most 65,535"
+        except UnicodeEncodeError:
+            problem = "is not valid Unicode text (a lone surrogate)"
+    if problem:
+        raise ValueError(f"save: the key {shown(name)} {problem}; load could not read it back")
+    return name
+
+
 # ---- reading ----
 
 
-def _read(path: PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def _open_regular(path: str) -> IO[bytes]:
+    """``path`` opened for reading if it is a regular file; a FIFO, device or folder is refused at once
+    (opened without blocking, then checked on the open handle, so nothing can swap it in between)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no checkpoint at {path}") from None
+    except OSError as error:
+        raise ValueError(f"{path}: cannot be opened ({error.strerror})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
+        raise ValueError(f"{path}: {kind}, not a checkpoint file")
+    return os.fdopen(fd, "rb")
+
+
+def _members(path: str, archive: zipfile.ZipFile, max_bytes: int) -> list[zipfile.ZipInfo]:
+    """The archive's members, each an uncompressed or deflated, unencrypted ``.npy`` once, whose declared
+    sizes add up to at most ``max_bytes``."""
+    members, total, seen = archive.infolist(), 0, set()
+    for info in members:
+        name = shown(info.filename)
+        if not info.filename.endswith(".npy") or info.filename in seen:
+            raise ValueError(f"{path}: member {name} is not one .npy array (a checkpoint holds only .npy members)")
+        seen.add(info.filename)
+        if info.flag_bits & 0x1:
+            raise ValueError(f"{path}: member {name} is encrypted; checkpoints are never encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ValueError(f"{path}: member {name} uses compression method {info.compress_type}; "
+                             "only stored (0) and deflated (8) members are read")  # fmt: skip
+        total += info.file_size
+        if total > max_bytes:
+            raise TooLarge(f"{path}: its members declare {format_bytes(total)} or more once unpacked, over the limit "
+                           f"of {format_bytes(max_bytes)} (load(..., max_bytes=...) raises it)")  # fmt: skip
+    return members
+
+
+def _read_member(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    """One ``.npy`` member: its header is read and checked against the member's declared size before the
+    array is allocated, so a header claiming 10^15 elements costs nothing."""
+    name = shown(info.filename[: -len(".npy")])
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"format version {version}")
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran_order, dtype = read_header(member)
+        if dtype.kind not in ARRAY_KINDS or dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
+            pickled = " (pickled objects)" if dtype.hasobject else ""
+            raise ValueError(f"array {name} has dtype {dtype}{pickled}; checkpoints hold bool, int and float arrays")
+        declared = math.prod(shape) * dtype.itemsize
+        if member.tell() + declared != info.file_size:
+            raise ValueError(f"array {name}: its header declares {dtype} of shape {shape} ({declared:,} bytes), "
+                             f"but the member holds {info.file_size - member.tell():,} bytes of data")  # fmt: skip
+        data = member.read(declared)
+    array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
+    return array.copy(order="K")  # a writable array that owns its memory
+
+
+def _read(path: PathLike, max_bytes: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The header and the arrays of checkpoint ``path``, every array checked against the header."""
     path = os.fspath(path)
-    unreadable = (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    with open(path, "rb") as f:  # our own handle: np.load leaks its own when the zip is damaged
-        try:
-            loaded = np.load(f, allow_pickle=False)
-        except unreadable as error:
-            raise ValueError(f"{path}: not a readable .npz checkpoint ({type(error).__name__}: {error})") from None
-        if not isinstance(loaded, np.lib.npyio.NpzFile):
+    if not is_int(max_bytes) or max_bytes < 0:
+        raise ValueError(f"load: max_bytes must be a non-negative integer, got {shown(max_bytes)}")
+    unreadable = (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, NotImplementedError,
+                  RuntimeError, SyntaxError, OverflowError)  # fmt: skip
+    with _open_regular(path) as f:
+        if f.read(6) == b"\x93NUMPY":
             raise ValueError(f"{path}: a single .npy array, not an .npz checkpoint")
-        with loaded:
-            try:
-                arrays = {name: loaded[name] for name in loaded.files}
-            except unreadable as error:
-                raise ValueError(
-                    f"{path}: damaged or truncated .npz, or it holds pickled objects ({type(error).__name__}: {error})"
-                ) from None
+        f.seek(0)
+        try:
+            archive = zipfile.ZipFile(f)
+        except unreadable as error:
+            raise ValueError(f"{path}: not a readable .npz checkpoint ({_reason(error)})") from None
+        with archive:
+            arrays = {}
+            for info in _members(path, archive, max_bytes):
+                try:
+                    arrays[info.filename[: -len(".npy")]] = _read_member(path, archive, info)
+                except TooLarge:
+                    raise
+                except unreadable as error:
+                    raise ValueError(f"{path}: damaged or crafted member {shown(info.filename)} "
+                                     f"({_reason(error)})") from None  # fmt: skip
     if METADATA_KEY not in arrays:
         raise ValueError(f"{path}: an .npz without tinygrad_cnn metadata (no {METADATA_KEY!r} entry)")
     header = _parse_header(path, arrays.pop(METADATA_KEY))
     _check_arrays(path, header, arrays)
     return header, arrays
+
+
+def _reason(error: BaseException) -> str:
+    """An exception as ``Type: message``, cut short and with no control characters (it may quote the file)."""
+    return f"{type(error).__name__}: {_text(str(error))}"
+
+
+def _text(value: Any) -> str:
+    """Text from a file for a message: as it is if short and printable, else its cut-short repr."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 200 and text.isprintable() else shown(value)
 
 
 def _parse_header(path: str, blob: np.ndarray) -> dict[str, Any]:
@@ -161,15 +261,20 @@ def _parse_header(path: str, blob: np.ndarray) -> dict[str, Any]:
         header = json.loads(blob.tobytes().decode("utf-8"))
         if not isinstance(header, dict) or header.get("format") != FORMAT:
             raise ValueError(f"format is not {FORMAT!r}")
-        if not isinstance(header.get("version"), int) or header["version"] > VERSION:
-            raise ValueError(f"version {header.get('version')!r}; this library reads up to {VERSION}")
+        if not is_int(header.get("version")) or header["version"] > VERSION:
+            raise ValueError(f"version {shown(header.get('version'))}; this library reads up to {VERSION}")
         entries = header.get("arrays")
         if "tree" not in header or not isinstance(entries, list):
             raise ValueError("'tree' or 'arrays' is missing")
         if not all(isinstance(e, dict) and {"key", "dtype", "shape"} <= e.keys() for e in entries):
             raise ValueError("an 'arrays' entry lacks key, dtype or shape")
+        if not all(isinstance(e["key"], str) and isinstance(e["dtype"], str) and isinstance(e["shape"], list)
+                   for e in entries):  # fmt: skip
+            raise ValueError("an 'arrays' entry has a key, dtype or shape of the wrong type")
+        if not isinstance(header.get("metadata", {}), dict):
+            raise ValueError(f"'metadata' must be a dict, got {type(header['metadata']).__name__}")
     except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError) as error:
-        raise ValueError(f"{path}: invalid tinygrad_cnn metadata ({error})") from None
+        raise ValueError(f"{path}: invalid tinygrad_cnn metadata ({_text(str(error))})") from None
     return header
 
 
@@ -178,28 +283,32 @@ def _check_arrays(path: str, header: dict[str, Any], arrays: dict[str, np.ndarra
     missing = [k for k in listed if k not in arrays]
     extra = [k for k in arrays if k not in listed]
     if missing:
-        raise ValueError(f"{path}: arrays listed in the metadata are missing: {missing}")
+        raise ValueError(f"{path}: arrays listed in the metadata are missing: {shown(missing)}")
     if extra:
-        raise ValueError(f"{path}: arrays not listed in the metadata: {extra}")
+        raise ValueError(f"{path}: arrays not listed in the metadata: {shown(extra)}")
     for key, entry in listed.items():
         array = arrays[key]
         if array.dtype.name != entry["dtype"] or list(array.shape) != list(entry["shape"]):
             raise ValueError(
-                f"{path}: array {key!r} is {array.dtype.name} of shape {tuple(array.shape)}, "
-                f"but the metadata says {entry['dtype']} of shape {tuple(entry['shape'])}"
+                f"{path}: array {shown(key)} is {array.dtype.name} of shape {tuple(array.shape)}, "
+                f"but the metadata says {_text(entry['dtype'])} of shape {_text(tuple(entry['shape']))}"
             )
 
 
-def load(path: PathLike) -> Any:
-    """Read a checkpoint written by :func:`save`: the same structure, with every array as a Tensor."""
-    header, arrays = _read(path)
+def load(path: PathLike, max_bytes: int = LOAD_LIMIT) -> Any:
+    """Read a checkpoint written by :func:`save`: the same structure, with every array as a Tensor.
+
+    The arrays' sizes are read from the file and checked before anything is allocated: a file whose members
+    would unpack to more than ``max_bytes`` (default :data:`LOAD_LIMIT`, 1 GiB) is refused with the size.
+    """
+    header, arrays = _read(path, max_bytes)
     try:
         return _decode(header["tree"], arrays)
     except (KeyError, TypeError, ValueError, RecursionError) as error:
         raise ValueError(f"{os.fspath(path)}: invalid tinygrad_cnn metadata ({error})") from None
 
 
-def load_metadata(path: PathLike) -> dict[str, Any]:
+def load_metadata(path: PathLike, max_bytes: int = LOAD_LIMIT) -> dict[str, Any]:
     """The ``metadata`` dict given to :func:`save` (the file is checked as by :func:`load`)."""
-    header, _ = _read(path)
+    header, _ = _read(path, max_bytes)
     return header.get("metadata", {})

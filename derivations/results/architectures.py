@@ -3,15 +3,16 @@
 Each layer's parameters are (C_in/g·k² + 1)·C_out (:mod:`.sharing`), and LeCun et al.'s *connections* (an
 output value's links to its window and its bias) are the parameters times H'·W', since sharing uses every
 parameter at every position. LeNet-5 adds two kinds of layer: subsampling (2 parameters per map) and C3's
-partial connection table. The tables themselves (``tinygrad-cnn summary lenet5``, :mod:`.summary`) are
-computed from small layer lists with the :mod:`tinygrad_cnn.shapes` formulas, without allocating weights;
-the steps sum them and compare with the published totals. AlexNet's first layer shows the paper's
-224-versus-227 inconsistency.
+partial connection table; its C1 to F6 hold exactly the paper's 60,000 trainable parameters, and the 840
+weights of its RBF output units are fixed by hand, counted apart. The tables themselves (``tinygrad-cnn
+summary lenet5``, :mod:`.summary`) are computed from small layer lists with the :mod:`tinygrad_cnn.shapes`
+formulas, without allocating weights; the steps sum them and compare with the published totals. AlexNet's
+first layer shows the paper's 224-versus-227 inconsistency.
 
 Examples:
     >>> from derivations import get
     >>> get("architectures").result
-    Eq(N, H_out*P*W_out)
+    Eq(P_LeNet, 60000)
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 import sympy as sp
 
 from tinygrad_cnn import Tensor, no_grad, shapes
-from tinygrad_cnn.models.architectures import ARCHITECTURES, build, thinned
+from tinygrad_cnn.models.architectures import ARCHITECTURES, RBF, build, thinned
 
 from ..checks import Report, parameter_count
 from ..core import Derivation
@@ -44,7 +45,8 @@ P_S = Var.integer("P_S", "parameters of a LeNet subsampling layer with C_in maps
 N_S = Var.integer("N_S", "connections of a LeNet subsampling layer", latex="N_{S}")
 P_C3 = Var.integer("P_C3", "parameters of LeNet-5's partially connected C3", latex="P_{C3}")
 TOTALS = {
-    "lenet5_params": Var.integer("P_LeNet", "parameters of LeNet-5", latex="P_{LeNet-5}"),
+    "lenet5_params": Var.integer("P_LeNet", "trainable parameters of LeNet-5 (C1 to F6)", latex="P_{LeNet-5}"),
+    "lenet5_fixed": Var.integer("F_LeNet", "fixed weights of LeNet-5's RBF output units", latex="F_{LeNet-5}"),
     "lenet5_connections": Var.integer("N_LeNet", "connections of LeNet-5", latex="N_{LeNet-5}"),
     "alexnet2012": Var.integer("P_AlexNet12", "parameters of AlexNet (2012)", latex="P_{AlexNet\\,2012}"),
     "alexnet": Var.integer("P_AlexNet", "parameters of torchvision's AlexNet", latex="P_{AlexNet}"),
@@ -65,11 +67,13 @@ def _unevaluated_sum(values: list[int]) -> sp.Expr:
     return sp.Add(*map(sp.Integer, values), evaluate=False)
 
 
-def _total_steps(key: str, name: str, column: str, text: str, published: int) -> tuple[Step, Step]:
-    """Define a total as the sum of the table's per-layer counts, then equate it to the published number."""
-    rows = summarize(name)
-    values = [getattr(row, column) for row in rows if getattr(row, column)]
-    layers = ", ".join(f"{row.name} {getattr(row, column):,}" for row in rows if getattr(row, column))
+def _total_steps(key: str, name: str, column: str, text: str, published: int, fixed: bool | None = None
+                 ) -> tuple[Step, Step]:  # fmt: skip
+    """Define a total as the sum of the table's per-layer counts (only the trainable or only the fixed layers'
+    if ``fixed`` says so), then equate it to the published number."""
+    rows = [row for row in summarize(name) if getattr(row, column) and (fixed is None or row.fixed == fixed)]
+    values = [getattr(row, column) for row in rows]
+    layers = ", ".join(f"{row.name} {getattr(row, column):,}" for row in rows)
     symbol = TOTALS[key].symbol
     return (Step(f"{text} Per layer, from the table (tinygrad-cnn summary {name}): {layers}.",
                  symbol, _unevaluated_sum(values), defines=True),
@@ -94,11 +98,10 @@ STEPS = (
          P_C3.symbol, sp.Sum(3 * k**2 + 1, (m, 1, 6)) + sp.Sum(4 * k**2 + 1, (m, 1, 9)) + (6 * k**2 + 1),
          defines=True),
     Step("Count them: 60 of the 96 possible (map, S2 map) links, with a bias per map.", P_C3.symbol, 60 * k**2 + 16),
-    *_total_steps("lenet5_params", "lenet5", "params", "LeNet-5's parameters (C1 (1·25 + 1)·6 = 156, S2 2·6, "
-                  "C3 60·25 + 16 = 1,516, S4 2·16, C5, F6, and the 84·10 weights of the output RBF units).",
-                  60_840),
-    Step("The paper says 'only 60,000 trainable free parameters': that is 60,840 rounded (1.4 % off).",
-         sp.floor(TOTALS["lenet5_params"].symbol / 1000, evaluate=False), 60),
+    *_total_steps("lenet5_params", "lenet5", "params", "LeNet-5's trainable parameters: C1 (1·25 + 1)·6 = 156, "
+                  "S2 2·6, C3 60·25 + 16 = 1,516, S4 2·16, C5 and F6.", 60_000, fixed=False),
+    *_total_steps("lenet5_fixed", "lenet5", "params", "The output layer's 10 RBF units have 84 weights each, set "
+                  "by hand to ±1 and not trained, so not among the 'trainable free parameters'.", 840, fixed=True),
     *_total_steps("lenet5_connections", "lenet5", "connections", "LeNet-5's connections (step 4 for C1, C3, "
                   "C5; step 8 for S2, S4; one per weight and bias for F6 and the output).", 340_908),
     Step("AlexNet's first layer: 11×11 kernels with stride 4 and no padding (p = 0). On the paper's stated "
@@ -134,8 +137,11 @@ def verify() -> Report:
         total = result.params if column == "params" else result.total(column)
         report.equal("table total = the published number", total, number, f"{name} {column}")
     lenet = summary("lenet5")
-    report.equal("LeNet-5 parameters within 2 % of the paper's '60,000'", abs(lenet.params - 60_000) < 1_200, True,
-                 f"{lenet.params:,}")  # fmt: skip
+    report.equal("LeNet-5's trainable parameters = the paper's 60,000, exactly", lenet.trainable, 60_000, "lenet5")
+    report.equal("LeNet-5's fixed RBF weights = 84·10", lenet.fixed, 840, "lenet5")
+    lenet_model = build(ARCHITECTURES["lenet5"], generator=np.random.default_rng(0))
+    report.equal("the built LeNet-5 trains exactly 60,000 parameters", lenet_model.num_parameters(), 60_000,
+                 "build(lenet5).num_parameters()")  # fmt: skip
     _real_model(report, "lenet5", ARCHITECTURES["lenet5"])
     for name, divisor in (("alexnet", 16), ("alexnet2012", 16), ("vgg16", 32)):
         _real_model(report, name, thinned(ARCHITECTURES[name], divisor))
@@ -153,8 +159,8 @@ def _real_model(report: Report, name: str, architecture) -> None:
             x = module(x)
             if key in rows:
                 case = f"{architecture.name} {key}"
-                report.equal("real layer's parameters = the table's formula", parameter_count(module),
-                             rows[key].params, case)  # fmt: skip
+                report.equal("real layer's parameters (fixed ones included) = the table's formula",
+                             parameter_count(module) + _fixed_count(module), rows[key].params, case)  # fmt: skip
                 report.equal("real forward shape = the table's output shape", x.shape[1:], rows[key].output, case)
                 report.equal("output size with thinned channels = the full architecture's", x.shape[2:],
                              full[key][1:], case)  # fmt: skip
@@ -166,17 +172,23 @@ def _real_model(report: Report, name: str, architecture) -> None:
     )
 
 
+def _fixed_count(module) -> int:
+    """The weights a layer keeps fixed (buffers that the table counts as parameters: LeNet-5's RBF units)."""
+    return int(module.weight.numel()) if isinstance(module, RBF) else 0
+
+
 DERIVATION = Derivation(
     name="architectures",
     title="Architecture tables: LeNet-5, AlexNet, VGG-16",
     summary="Counting parameters ((C_in/g·k² + 1)·C_out) and connections (parameters × H'·W', since sharing "
-    "uses each parameter at every position) layer by layer reproduces the published tables: LeNet-5's "
-    "340,908 connections and 60,840 parameters (the paper's 'about 60,000'), AlexNet's 60,965,224 "
+    "uses each parameter at every position) layer by layer reproduces the published tables exactly: LeNet-5's "
+    "340,908 connections and 60,000 trainable parameters (plus the 840 fixed weights of its RBF output), "
+    "AlexNet's 60,965,224 "
     "(two GPUs, 2012) and 61,100,840 (torchvision), and VGG-16's 138,357,544. AlexNet's first layer "
     "only gives 55×55 on a 227×227 input, not the paper's 224×224.",
     variables=(C_IN, C_OUT, K, G, H_OUT, W_OUT, N_IN, S, PAD, P, N, P_S, N_S, P_C3, *TOTALS.values()),
     steps=STEPS,
-    result=sp.Eq(N.symbol, P.symbol * h_out * w_out),
+    result=sp.Eq(TOTALS["lenet5_params"].symbol, 60_000),
     assumptions=(
         "g divides C_in and C_out; kernels are square, k × k, as in all three papers.",
         "Connections count the bias as one link, as LeCun et al. do; pooling without parameters "

@@ -107,7 +107,7 @@ def test_all_as_one_latex_document(capsys, tmp_path):
     ("argv", "message"),
     [
         (["derive", "conv_output_size", "--set", "k=-3"], "k must be a positive integer"),
-        (["derive", "conv_output_size", "--set", "n=abc"], "n=abc: value must be an integer"),
+        (["derive", "conv_output_size", "--set", "n=abc"], "--set 'n=abc': the value must be an integer"),
         (["derive", "conv_output_size", "--set", "zz=3"], "unknown variable 'zz'; known: n, k"),
         (["derive", "conv_output_size", "--set", "n"], "expected NAME=VALUE"),
         (["derive", "conv_output_size", "--set", "n=1", "--set", "n=2"], "given twice"),
@@ -145,7 +145,8 @@ def test_summary_lenet5_rows(capsys):
     _, out, _ = run(capsys, "summary", "lenet5")
     c3 = next(line for line in out.splitlines() if line.startswith("C3"))
     assert "16×10×10" in c3 and "1,516" in c3 and "151,600" in c3 and "6·(3·5·5 + 1)" in c3
-    assert "60,840" in out and "60,000 (the table gives 60,840)" in out
+    assert "parameters: 60,000 trainable, 840 fixed (set by hand, not trained: OUTPUT), 60,840 in all" in out
+    assert "published trainable parameters: 60,000 (equal)" in out and "rounds" not in out
 
 
 def test_summary_with_another_input(capsys):

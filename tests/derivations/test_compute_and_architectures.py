@@ -199,7 +199,9 @@ def test_too_small_input_names_the_layer_and_formula():
 
 def test_real_lenet5_and_round_trip():
     model = build(ARCHITECTURES["lenet5"], generator=np.random.default_rng(0))
-    assert model.num_parameters() == 60_840
+    assert model.num_parameters() == 60_000  # the paper's trainable free parameters, exactly
+    assert model.OUTPUT.weight.numel() == 840 and not model.OUTPUT.weight.requires_grad  # fixed by hand
+    assert "OUTPUT.weight" in model.state_dict()  # saved all the same
     with no_grad():
         assert model(Tensor(np.zeros((2, 1, 32, 32), np.float32))).shape == (2, 10)
     assert summarize(model, (1, 32, 32)) == summarize("lenet5")

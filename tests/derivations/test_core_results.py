@@ -10,8 +10,7 @@ What is checked, and against what:
   environments and ``\\left``/``\\right``; compiled with ``pdflatex`` when it is installed), Jupyter hooks;
 * substitution shows the arithmetic, and bad substitutions are refused with ``ValueError``;
 * the exact evaluator behind grid checks agrees with SymPy;
-* the package never turns strings into expressions, and the engine never imports it;
-* the whole registry checks and verifies within its time budget.
+* the package never turns strings into expressions, and the engine never imports it.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ import random
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +37,6 @@ from derivations.vocabulary import vanishes
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = derivations.names()
-BUDGET_SECONDS = 10.0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -436,15 +433,6 @@ def test_the_engine_never_imports_derivations():
     pattern = re.compile(r"^\s*(from|import)\s+derivations\b|importlib.*derivations", re.MULTILINE)
     for path in sorted((ROOT / "tinygrad_cnn").rglob("*.py")):
         assert not pattern.search(path.read_text()), path
-
-
-def test_the_whole_registry_runs_within_its_budget():
-    start = time.perf_counter()
-    for d in derivations.all():
-        d.check()
-        d.verify()
-    elapsed = time.perf_counter() - start
-    assert elapsed < BUDGET_SECONDS, f"check() + verify() of all derivations took {elapsed:.1f} s"
 
 
 # Numbers put into any input, alone or a few together, must render in every format or be refused with a

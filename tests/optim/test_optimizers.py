@@ -172,10 +172,10 @@ def test_optimizer_state_dict_mismatch_errors():
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda ps: SGD(ps, lr=-0.1), "SGD: lr must be non-negative"),
+        (lambda ps: SGD(ps, lr=-0.1), "SGD: lr must be a finite real number ≥ 0"),
         (lambda ps: SGD(ps, lr=0.1, nesterov=True), "nesterov=True needs momentum > 0"),
         (lambda ps: Adam(ps, betas=(0.9, 1.0)), r"Adam: betas must be two numbers in \[0, 1\)"),
-        (lambda ps: AdamW(ps, eps=-1.0), "AdamW: eps must be non-negative"),
+        (lambda ps: AdamW(ps, eps=-1.0), "AdamW: eps must be a finite real number ≥ 0"),
         (lambda ps: SGD([], lr=0.1), "SGD: got an empty parameter list"),
         (lambda ps: SGD(ps + ps, lr=0.1), "appears in more than one place"),
         (lambda ps: SGD([Tensor([1.0])], lr=0.1), "only optimise leaf tensors that require grad"),

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine.args import int_tuple, positive_int
+from ..engine.args import flag, int_tuple, positive_int
 from ..shapes import checked_output_size, same_padding
 
 __all__ = [
@@ -65,8 +65,9 @@ class Window:
              ceil_mode: bool = False, *, layer: str | None = None, show_dilation: bool = True) -> Window:  # fmt: skip
         """A pooling window: ``stride`` defaults to the kernel, padding is at most half the kernel."""
         kernel, stride, padding, dilation = pool_geometry(layer or op, dims, kernel_size, stride, padding, dilation)
+        ceil_mode = flag(layer or op, "ceil_mode", ceil_mode)
         name = layer or describe(op, kernel, stride, padding, dilation if show_dilation else None)
-        return cls(name, kernel, stride, padding, dilation, bool(ceil_mode))
+        return cls(name, kernel, stride, padding, dilation, ceil_mode)
 
     @property
     def dims(self) -> int:

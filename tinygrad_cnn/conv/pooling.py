@@ -30,7 +30,7 @@ from math import ceil, floor
 import numpy as np
 
 from ..engine import ops
-from ..engine.args import batched, int_tuple, is_int
+from ..engine.args import batched, flag, int_tuple, is_int
 from ..engine.tensor import Tensor, apply
 from ..engine.windows import window_max
 from .convolution import IntOrTuple
@@ -56,7 +56,7 @@ def max_pool(
     With ``return_indices``, also where each maximum came from, as PyTorch gives it: an int64 index into the
     flattened spatial dims of the input (``h·W + w`` in 2-D), the first maximum of the window."""
     window = Window.pool(f"max_pool{dims}d", dims, kernel_size, stride, padding, dilation, ceil_mode, layer=layer)
-    return windowed_max_pool(x, window, return_indices)
+    return windowed_max_pool(x, window, flag(window.name, "return_indices", return_indices))
 
 
 def windowed_max_pool(x: Tensor, window: Window, return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
@@ -128,7 +128,7 @@ def avg_pool(
                          show_dilation=False)  # fmt: skip
     if divisor_override is not None and (not is_int(divisor_override) or divisor_override == 0):
         raise ValueError(f"{window.name}: divisor_override must be a non-zero int, got {divisor_override!r}")
-    return windowed_avg_pool(x, window, count_include_pad, divisor_override)
+    return windowed_avg_pool(x, window, flag(window.name, "count_include_pad", count_include_pad), divisor_override)
 
 
 def windowed_avg_pool(

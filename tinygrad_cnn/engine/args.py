@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 
+from .sizes import MAX_INT, TooLarge, check_allocation, is_int, shown
 from .tensor import Tensor
 
 __all__ = [
-    "REDUCTIONS", "is_int", "positive_int", "int_tuple", "probability", "one_of", "check_reduction", "float_dtype",
-    "check_input", "batched",
+    "REDUCTIONS", "MAX_INT", "is_int", "positive_int", "int_tuple", "int_sequence", "flag", "real", "probability",
+    "one_of", "check_reduction", "float_dtype", "TooLarge", "check_allocation", "check_input", "batched",
 ]  # fmt: skip
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -31,16 +32,27 @@ LAYOUTS = {1: "(N, C, L) or (C, L)", 2: "(N, C, H, W) or (C, H, W)", 3: "(N, C, 
 # ---- numbers ----
 
 
-def is_int(value: Any) -> bool:
-    """An int (Python or NumPy), but not a bool."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
 def positive_int(name: str, what: str, value: Any) -> int:
-    """``value`` as an int, or a ValueError if it is not a positive integer."""
+    """``value`` as an int, or a ValueError if it is not a positive integer.
+
+    Examples:
+        >>> positive_int("Linear", "out_features", 2.0)
+        Traceback (most recent call last):
+        ...
+        ValueError: Linear: out_features must be a positive integer, got 2.0 (float)
+    """
     if not is_int(value) or value <= 0:
-        raise ValueError(f"{name}: {what} must be a positive integer, got {value!r}")
+        raise ValueError(f"{name}: {what} must be a positive integer{_bound(value)}, got {_got(value)}")
     return int(value)
+
+
+def _got(value: Any) -> str:
+    """``3.0 (float)``, ``'2' (str)``, ``True (bool)``: the type shown where it is the problem."""
+    return shown(value) + ("" if is_int(value) or value is None else f" ({type(value).__name__})")
+
+
+def _bound(value: Any) -> str:
+    return f" of at most {MAX_INT} (2**63 - 1)" if isinstance(value, (int, np.integer)) and abs(value) > MAX_INT else ""
 
 
 def int_tuple(
@@ -55,11 +67,80 @@ def int_tuple(
         or not all((is_int(v) and v >= minimum) or (allow_none and v is None) for v in values)
     ):
         kind = "positive" if minimum == 1 else "non-negative"
+        huge = next((v for v in values if isinstance(v, (int, np.integer)) and abs(v) > MAX_INT), None) \
+            if isinstance(values, (tuple, list)) else value  # fmt: skip
         raise ValueError(
-            f"{name}: {what} must be a {kind} integer{' or None' if allow_none else ''} "
-            f"or a tuple of {n} of them, got {value!r}"
+            f"{name}: {what} must be a {kind} integer{' or None' if allow_none else ''}{_bound(huge)} "
+            f"or a tuple of {n} of them, got {_got(value)}"
         )
     return tuple(None if v is None else int(v) for v in values)
+
+
+def int_sequence(name: str, what: str, value: Any, minimum: int | None = None) -> tuple[int, ...]:
+    """A list or tuple of integers (each at least ``minimum`` if given): ``F.pad``'s pads, a shape.
+    Floats, strings and bools are refused, never rounded.
+
+    Examples:
+        >>> int_sequence("pad", "pad", (1, 2), minimum=0)
+        (1, 2)
+        >>> int_sequence("pad", "pad", (1.5, 1))
+        Traceback (most recent call last):
+        ...
+        ValueError: pad: pad must be a tuple of integers, got (1.5, 1) (1.5 is a float)
+    """
+    if not isinstance(value, (tuple, list)):
+        raise ValueError(f"{name}: {what} must be a tuple of integers, got {_got(value)}")
+    for v in value:
+        if not is_int(v):
+            raise ValueError(
+                f"{name}: {what} must be a tuple of integers{_bound(v)}, got {shown(value)} "
+                f"({shown(v)} is a {type(v).__name__})"
+            )
+        if minimum is not None and v < minimum:
+            raise ValueError(f"{name}: {what} must be integers of at least {minimum}, got {shown(value)}")
+    return tuple(int(v) for v in value)
+
+
+def flag(name: str, what: str, value: Any) -> bool:
+    """A yes/no option (``ceil_mode``, ``return_indices``, ``count_include_pad``, ``bias``): ``True`` or
+    ``False`` (or NumPy's bools) only. A string such as ``'False'`` is refused: it is truthy, so it would
+    silently mean ``True``.
+
+    Examples:
+        >>> flag("max_pool2d", "ceil_mode", np.True_)
+        True
+        >>> flag("max_pool2d", "ceil_mode", "False")
+        Traceback (most recent call last):
+        ...
+        ValueError: max_pool2d: ceil_mode must be True or False, got 'False' (str)
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name}: {what} must be True or False, got {_got(value)}")
+    return bool(value)
+
+
+def real(name: str, what: str, value: Any, minimum: float | None = None, below: float | None = None) -> float:
+    """A finite real number (int or float, not a bool or a string), at least ``minimum`` and less than
+    ``below`` if given: learning rates, momenta, epsilons.
+
+    Examples:
+        >>> real("SGD", "lr", 0.1, minimum=0.0)
+        0.1
+        >>> real("SGD", "lr", "0.1", minimum=0.0)
+        Traceback (most recent call last):
+        ...
+        ValueError: SGD: lr must be a finite real number ≥ 0.0, got '0.1' (str)
+    """
+    bounds = " ≥ " + str(minimum) if minimum is not None else ""
+    bounds += (" and" if bounds else "") + f" < {below}" if below is not None else ""
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    try:
+        number = number and np.isfinite(float(value))
+    except OverflowError:  # an int beyond float range
+        number = False
+    if not number or (minimum is not None and value < minimum) or (below is not None and value >= below):
+        raise ValueError(f"{name}: {what} must be a finite real number{bounds}, got {_got(value)}")
+    return float(value)
 
 
 def probability(name: str, what: str, value: Any) -> float:

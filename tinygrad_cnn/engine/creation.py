@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from .rng import default_generator
-from .tensor import DEFAULT_DTYPE, ArrayLike, Tensor, _as_array, _shape_arg
+from .sizes import check_allocation, is_int, shown
+from .tensor import DEFAULT_DTYPE, ArrayLike, Tensor, _as_array, _check_dtype, _shape_arg
 
 __all__ = ["tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye", "randn", "rand"]
 
@@ -33,7 +34,7 @@ def zeros(*shape: int | Sequence[int], dtype: Any = DEFAULT_DTYPE, requires_grad
         >>> zeros(2, 3).shape == zeros((2, 3)).shape, zeros(2).dtype
         (True, dtype('float32'))
     """
-    return Tensor(np.zeros(_shape_arg(shape), dtype), requires_grad=requires_grad)
+    return Tensor(np.zeros(_new_shape("zeros", shape, dtype), dtype), requires_grad=requires_grad)
 
 
 def ones(*shape: int | Sequence[int], dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False) -> Tensor:
@@ -44,7 +45,7 @@ def ones(*shape: int | Sequence[int], dtype: Any = DEFAULT_DTYPE, requires_grad:
         Tensor([[1., 1.],
                 [1., 1.]])
     """
-    return Tensor(np.ones(_shape_arg(shape), dtype), requires_grad=requires_grad)
+    return Tensor(np.ones(_new_shape("ones", shape, dtype), dtype), requires_grad=requires_grad)
 
 
 def full(
@@ -56,7 +57,8 @@ def full(
         >>> full((2, 3), 0.5).tolist()
         [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]
     """
-    return Tensor(np.full(tuple(shape), fill_value, dtype), requires_grad=requires_grad)
+    return Tensor(np.full(_new_shape("full", (shape,), dtype), _as_array(fill_value), dtype),
+                  requires_grad=requires_grad)  # fmt: skip
 
 
 def zeros_like(t: Tensor, requires_grad: bool = False) -> Tensor:
@@ -89,8 +91,16 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     """
     if end is None:
         start, end = 0, start
-    if dtype is None and any(isinstance(v, float) for v in (start, end, step)):
+    for what, value in (("start", start), ("end", end), ("step", step)):
+        if isinstance(value, bool) or not (is_int(value) or isinstance(value, (float, np.floating))) or \
+                not np.isfinite(value):  # fmt: skip
+            raise ValueError(f"arange: {what} must be a finite number, got {shown(value)}")
+    if step == 0:
+        raise ValueError(f"arange: step must not be 0 (from {start} to {end})")
+    if dtype is None and any(isinstance(v, (float, np.floating)) for v in (start, end, step)):
         dtype = DEFAULT_DTYPE
+    count = max(0, int(np.ceil((end - start) / step)))
+    check_allocation("arange", "the tensor", (count,), np.float64 if dtype is None else _check_dtype("arange", dtype))
     return Tensor(np.arange(start, end, step), dtype=dtype)
 
 
@@ -102,6 +112,8 @@ def eye(n: int, dtype: Any = DEFAULT_DTYPE) -> Tensor:
         Tensor([[1., 0.],
                 [0., 1.]])
     """
+    (n,) = _new_shape("eye", (n,), dtype)
+    check_allocation("eye", "the matrix", (n, n), dtype)
     return Tensor(np.eye(n, dtype=dtype))
 
 
@@ -119,7 +131,8 @@ def randn(
         ((2, 3), True)
     """
     gen = generator or default_generator()
-    return Tensor(gen.standard_normal(_shape_arg(shape)).astype(dtype), requires_grad=requires_grad)
+    size = _new_shape("randn", shape, np.float64)  # drawn in float64, then cast
+    return Tensor(gen.standard_normal(size).astype(dtype), requires_grad=requires_grad)
 
 
 def rand(
@@ -136,4 +149,12 @@ def rand(
         (True, dtype('float32'))
     """
     gen = generator or default_generator()
-    return Tensor(gen.random(_shape_arg(shape)).astype(dtype), requires_grad=requires_grad)
+    size = _new_shape("rand", shape, np.float64)
+    return Tensor(gen.random(size).astype(dtype), requires_grad=requires_grad)
+
+
+def _new_shape(name: str, shape: tuple, dtype: Any) -> tuple[int, ...]:
+    """The shape of a new tensor, checked (non-negative integers) and small enough to allocate."""
+    sizes = _shape_arg(shape, name)
+    check_allocation(name, "the tensor", sizes, _check_dtype(name, dtype))
+    return sizes

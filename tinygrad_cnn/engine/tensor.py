@@ -25,6 +25,7 @@ import numpy as np
 
 from . import ops
 from .autograd import backpropagate, is_grad_enabled
+from .sizes import check_allocation, is_int, shown
 
 __all__ = ["Tensor", "apply", "cat", "stack", "where", "maximum", "minimum", "matmul"]
 
@@ -34,13 +35,37 @@ Dims = int | Sequence[int] | None
 MaxResult = namedtuple("MaxResult", ["values", "indices"])  # what torch.max(x, dim) returns
 
 
+DTYPE_KINDS = "fiub"  # float, signed and unsigned integer, bool: what a tensor holds (no complex, str, object)
+
+
+def _check_dtype(name: str, dtype: Any) -> np.dtype:
+    """``dtype`` as a NumPy dtype a tensor can hold, or a TypeError naming ``name``."""
+    try:
+        resolved = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: dtype {shown(dtype)} is not a NumPy dtype") from None
+    if resolved.kind not in DTYPE_KINDS:
+        raise TypeError(f"{name}: dtype must be a float, integer or bool type, got {resolved}")
+    return resolved
+
+
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
-    """PyTorch's rules: Python floats become float32, ints int64; NumPy arrays keep their dtype."""
+    """PyTorch's rules: Python floats become float32, ints int64; NumPy arrays keep their dtype. Complex,
+    string and object data are refused, with or without ``dtype``."""
     if isinstance(data, Tensor):
         data = data.data
-    if dtype is not None:
-        return np.asarray(data, dtype=dtype)
-    array = np.asarray(data)
+    try:
+        if dtype is not None:
+            resolved = _check_dtype("Tensor", dtype)
+            if np.asarray(data).dtype.kind not in DTYPE_KINDS:  # a complex value is not silently made real
+                raise TypeError
+            return np.asarray(data, dtype=resolved)
+        array = np.asarray(data)
+    except (TypeError, ValueError, OverflowError) as error:
+        if isinstance(error, TypeError) and str(error).startswith("Tensor:"):
+            raise
+        raise TypeError(f"Tensor: cannot make a tensor of {_describe_data(data)}"
+                        f"{'' if dtype is None else f' with dtype {np.dtype(dtype)}'}") from None  # fmt: skip
     if array.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
         return array.astype(DEFAULT_DTYPE)
     if (
@@ -49,9 +74,18 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
         and not isinstance(data, (np.ndarray, np.generic))
     ):
         return array.astype(np.int64)
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"Tensor: cannot hold data of dtype {array.dtype} ({type(data).__name__})")
+    if array.dtype.kind not in DTYPE_KINDS:
+        raise TypeError(f"Tensor: cannot make a tensor of {_describe_data(data)}")
     return array
+
+
+def _describe_data(data: Any) -> str:
+    """``'complex64 data'``, ``'a list of strings and numbers'``: what a tensor was asked to hold."""
+    try:
+        kind = np.asarray(data).dtype
+    except (TypeError, ValueError, OverflowError):
+        return f"{shown(data)} (a ragged nest of lists, or numbers too large for 64 bits)"
+    return f"{shown(data)} ({kind} data; a tensor holds float, integer or bool numbers)"
 
 
 class Tensor:
@@ -130,7 +164,23 @@ class Tensor:
     # ---- leaving the graph ----
 
     def numpy(self) -> np.ndarray:
-        return self.data
+        """The data as a NumPy array, sharing memory with the tensor.
+
+        For a tensor that requires grad the array is a **read-only** view: a graph may have saved this very
+        array for backward, so a write would silently change gradients (PyTorch refuses ``.numpy()`` on such a
+        tensor altogether). To change a parameter in place, write ``p.data[...] = ...`` under
+        :func:`~tinygrad_cnn.no_grad` and call ``p.bump_version()``, as ``nn.init`` does; or take a copy.
+
+        Examples:
+            >>> w = Tensor([1.0, 2.0], requires_grad=True)
+            >>> w.numpy().flags.writeable, Tensor([1.0]).numpy().flags.writeable
+            (False, True)
+        """
+        if not self.requires_grad:
+            return self.data
+        view = self.data.view()
+        view.flags.writeable = False
+        return view
 
     def item(self) -> float | int | bool:
         if self.data.size != 1:
@@ -157,8 +207,8 @@ class Tensor:
     __hash__ = object.__hash__  # by identity, although == is elementwise
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        """``np.asarray(t)`` gives the data (no graph)."""
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        """``np.asarray(t)`` gives the data (no graph; read-only if ``t`` requires grad, as :meth:`numpy`)."""
+        return self.numpy() if dtype is None else self.data.astype(dtype, copy=False)
 
     # ---- gradients ----
 
@@ -346,31 +396,48 @@ class Tensor:
         return MaxResult(self.amin(dim, keepdim), self.argmin(dim, keepdim))
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        return Tensor(np.argmax(self.data, axis=dim, keepdims=keepdim).astype(np.int64))
+        return self._arg_extreme(np.argmax, "argmax", dim, keepdim)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        return Tensor(np.argmin(self.data, axis=dim, keepdims=keepdim).astype(np.int64))
+        return self._arg_extreme(np.argmin, "argmin", dim, keepdim)
+
+    def _arg_extreme(self, find, name: str, dim: int | None, keepdim: bool) -> Tensor:
+        axis = None if dim is None or self.ndim == 0 else _one_dim(dim, self.ndim, name)
+        reduced = self.shape[axis] if axis is not None else self.numel()
+        if reduced == 0:
+            raise ValueError(f"{name}: the {'dim ' + str(dim) if axis is not None else 'tensor'} is empty "
+                             f"(shape {self.shape}), so it has no {name[3:]}imum")  # fmt: skip
+        return Tensor(find(self.data, axis=axis, keepdims=keepdim).astype(np.int64))
 
     def logsumexp(self, dim: Dims, keepdim: bool = False) -> Tensor:
         """log Σ exp(x), stable for huge logits: the max is subtracted first (and added back)."""
         axes = _normalize_dims(dim, self.ndim, "logsumexp")
-        peak = self.data.max(axis=axes, keepdims=True)
+        peak = _peak(self.data, axes)
         shift = Tensor(np.where(np.isfinite(peak), peak, 0))  # a constant: its gradient cancels exactly
         out = (self - shift).exp().sum(axes, keepdim=True).log() + shift
         return out if keepdim else out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in axes))
 
     def log_softmax(self, dim: int) -> Tensor:
         """``z − log Σ exp z`` with ``z = x − max x``: exact for huge logits, even in float32."""
-        shifted = self - Tensor(self.data.max(axis=dim, keepdims=True))  # a constant: its gradient cancels
-        return shifted - shifted.exp().sum(dim, keepdim=True).log()
+        axis = _one_dim(dim, self.ndim, "log_softmax")
+        shifted = self - Tensor(_peak(self.data, (axis,)))  # a constant: its gradient cancels
+        if self.shape[axis] == 0:  # nothing to normalise: an empty result of the same shape, as PyTorch
+            return shifted
+        return shifted - shifted.exp().sum(axis, keepdim=True).log()
 
     def softmax(self, dim: int) -> Tensor:
+        """``exp(log_softmax(x))``; over a size-0 dim, an empty result (as PyTorch).
+
+        Examples:
+            >>> Tensor([[1.0, 1.0]]).softmax(1).tolist(), Tensor(np.zeros((3, 0))).softmax(1).shape
+            ([[0.5, 0.5]], (3, 0))
+        """
         return self.log_softmax(dim).exp()
 
     # ---- movement ----
 
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
-        target = _shape_arg(shape)
+        target = _shape_arg(shape, "reshape", minus_one="once")
         try:
             resolved = np.empty(self.shape, dtype=np.bool_).reshape(target).shape  # resolves -1, checks size
         except ValueError:
@@ -403,7 +470,9 @@ class Tensor:
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1)))
 
     def permute(self, *dims: int | Sequence[int]) -> Tensor:
-        axes = _shape_arg(dims)
+        axes = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        if not all(is_int(a) for a in axes):
+            raise ValueError(f"permute: dims must be integers, got {shown(axes)}")
         in_range = all(-self.ndim <= a < self.ndim for a in axes)
         if not in_range or sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
             raise ValueError(f"permute: {axes} is not a permutation of the {self.ndim} dims of {self.shape}")
@@ -421,7 +490,7 @@ class Tensor:
 
     def expand(self, *sizes: int | Sequence[int]) -> Tensor:
         """Broadcast to ``sizes`` (``-1`` keeps a dim); no copy, gradient summed back."""
-        sizes = _shape_arg(sizes)
+        sizes = _shape_arg(sizes, "expand", minus_one="anywhere")
         lead = len(sizes) - self.ndim
         if -1 in sizes[: max(lead, 0)]:
             raise ValueError(
@@ -432,19 +501,33 @@ class Tensor:
         return self if target == self.shape else apply(ops.Expand, self, shape=target)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return apply(ops.Getitem, self, index=_as_index(index))
+        index = _as_index(index)
+        try:
+            self.data[index]  # a view (or a small copy): NumPy checks the index before the graph records it
+        except IndexError as error:
+            raise IndexError(f"tensor of shape {self.shape}[{shown(index)}]: {error}") from None
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"tensor of shape {self.shape}[{shown(index)}]: not a valid index ({error})") from None
+        return apply(ops.Getitem, self, index=index)
 
     def pad(self, pad_width: Sequence[tuple[int, int]], value: float = 0.0) -> Tensor:
         """Constant padding with NumPy's ``pad_width``: one ``(before, after)`` pair per dim."""
         if self.ndim == 0:
             raise ValueError("pad: a 0-d tensor has no dims to pad")
-        pad_width = tuple((int(b), int(a)) for b, a in pad_width)
-        if len(pad_width) != self.ndim or any(b < 0 or a < 0 for b, a in pad_width):
+        pairs = tuple(pad_width) if isinstance(pad_width, (tuple, list)) else ()
+        if (
+            len(pairs) != self.ndim
+            or not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs)
+            or not all(is_int(n) and n >= 0 for p in pairs for n in p)
+        ):
             raise ValueError(
-                f"pad: need {self.ndim} non-negative (before, after) pairs for shape {self.shape}, "
-                f"got {pad_width}"
+                f"pad: need {self.ndim} non-negative (before, after) pairs of integers for shape {self.shape}, "
+                f"got {shown(pad_width)}"
             )
-        return apply(ops.Pad, self, pad_width=pad_width, value=value)
+        pairs = tuple((int(b), int(a)) for b, a in pairs)
+        padded = tuple(n + b + a for n, (b, a) in zip(self.shape, pairs))
+        check_allocation("pad", "the padded tensor", padded, self.dtype)
+        return apply(ops.Pad, self, pad_width=pairs, value=value)
 
 
 # ---- recording ops ----
@@ -542,17 +625,42 @@ def _check_broadcast(name: str, a: tuple[int, ...], b: tuple[int, ...], into: bo
 def _normalize_dims(dim: Dims, ndim: int, name: str) -> tuple[int, ...]:
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = (dim,) if is_int(dim) else tuple(dim) if isinstance(dim, (tuple, list)) else None
+    if dims is None or not all(is_int(d) for d in dims):
+        raise ValueError(f"{name}: dim must be an integer or a tuple of integers, got {shown(dim)}")
     for d in dims:
         if not -max(ndim, 1) <= d < max(ndim, 1):
             raise ValueError(f"{name}: dim {d} is out of range for a tensor with {ndim} dims")
-    return tuple(sorted({d % max(ndim, 1) for d in dims})) if ndim else ()
+    return tuple(sorted({int(d) % max(ndim, 1) for d in dims})) if ndim else ()
 
 
-def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
-    """Accept both ``f(2, 3)`` and ``f((2, 3))``, as PyTorch does."""
+def _one_dim(dim: Any, ndim: int, name: str) -> int:
+    """One dim (an int, possibly negative), checked against ``ndim``."""
+    if not is_int(dim):
+        raise ValueError(f"{name}: dim must be an integer, got {shown(dim)}")
+    (axis,) = _normalize_dims(dim, ndim, name) or (0,)
+    return axis
+
+
+def _peak(data: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """The maximum over ``axes`` (kept as size 1), finite or 0: the shift that makes ``exp`` safe. An empty
+    axis has no maximum; its shift is 0 (the sum over it is empty anyway)."""
+    if any(data.shape[a] == 0 for a in axes) or data.size == 0:
+        return np.zeros([1 if a in axes else n for a, n in enumerate(data.shape)], dtype=data.dtype)
+    peak = data.max(axis=axes, keepdims=True)
+    return np.where(np.isfinite(peak), peak, 0)
+
+
+def _shape_arg(shape: tuple[Any, ...], name: str = "shape", minus_one: str = "never") -> tuple[int, ...]:
+    """Accept both ``f(2, 3)`` and ``f((2, 3))``, as PyTorch does; every size an integer (``2.9`` and ``'2'``
+    are refused, not rounded or parsed) and non-negative, except ``-1`` ``"once"`` (reshape's "the rest") or
+    ``"anywhere"`` (expand's "as it is")."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    least = 0 if minus_one == "never" else -1
+    if not all(is_int(n) and n >= least for n in shape) or (minus_one == "once" and shape.count(-1) > 1):
+        need = "non-negative integers" + {"never": "", "once": " (and at most one -1)", "anywhere": " or -1"}[minus_one]
+        raise ValueError(f"{name}: the shape must be {need}, got {shown(shape)}")
     return tuple(int(n) for n in shape)
 
 
@@ -663,7 +771,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if floats and len(floats) < len(tensors):  # PyTorch: integers join the float dtype, not float64
         tensors = [t.to(floats[0]) for t in tensors]
     first = tensors[0]
-    axis = _normalize_dims(dim, first.ndim, "cat")[0]
+    if any(t.ndim == 0 for t in tensors):
+        raise ValueError("cat: 0-d tensors have no dim to join along; use stack, or reshape them to (1,)")
+    axis = _one_dim(dim, first.ndim, "cat")
     for t in tensors[1:]:
         if t.ndim != first.ndim or any(
             n != m for i, (n, m) in enumerate(zip(t.shape, first.shape)) if i != axis

@@ -23,10 +23,12 @@ from numbers import Real
 from typing import Any
 
 from .autograd import backpropagate, backward_order
+from .sizes import shown
 
 __all__ = ["Value", "grad"]
 
 Number = int | float
+_MAX_FLOAT_INT = int(sys.float_info.max)  # the largest int a float can hold (≈1.8e308)
 _MAX_EXP_ARG = math.log(sys.float_info.max)  # ≈ 709.78: exp of anything larger is not a finite float
 
 
@@ -48,8 +50,11 @@ class Value:
     __slots__ = ("data", "grad", "label", "_prev", "_op", "_backward", "_pending")
 
     def __init__(self, data: Number, _children: Sequence[Value] = (), _op: str = "", label: str = ""):
-        if type(data) is not float and (isinstance(data, Value) or not isinstance(data, Real)):  # fast path first
-            raise TypeError(f"Value(data) needs a real number, got {type(data).__name__}: {data!r}")
+        if type(data) is not float:  # the fast path first
+            if isinstance(data, Value) or not isinstance(data, Real):
+                raise TypeError(f"Value(data) needs a real number, got {type(data).__name__}: {shown(data)}")
+            if isinstance(data, int) and abs(data) > _MAX_FLOAT_INT:  # it would overflow at its first float op
+                raise OverflowError(f"Value(data): {shown(data)} is too large for a float (at most ~1.8e308)")
         self.data = data
         self.grad: Any = 0
         self.label = label
@@ -84,7 +89,7 @@ class Value:
             return NotImplemented
         k = other
         out = Value(_real_power(self.data, k), (self,), f"**{k}")
-        out._backward = lambda g, out, a: (g * k * _power_or_inf(a, k - 1) if k else g * 0,)  # d(a**0) = 0, also at 0
+        out._backward = lambda g, out, a: (_base_grad(g, a, k),)
         return out
 
     def relu(self) -> Value:
@@ -133,10 +138,10 @@ class Value:
         return self * other
 
     def __truediv__(self, other: Value | Number) -> Value:
-        return self * other**-1
+        return self * _nonzero(other, self, "/") ** -1
 
     def __rtruediv__(self, other: Number) -> Value:
-        return other * self**-1
+        return other * _nonzero(self, other, "/") ** -1
 
     def __rpow__(self, other: Number) -> Value:
         return _lift(other) ** self
@@ -237,7 +242,7 @@ def _mul_rule(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def _pow_rule(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    return g * b * _power_or_inf(a, b - 1), g * out * _log_or_zero(a)
+    return _base_grad(g, a, b), g * out * _log_or_zero(a)
 
 
 def _relu_rule(g: Any, out: Any, a: Any) -> tuple[Any]:
@@ -276,6 +281,22 @@ def _real_power(base: Number, exponent: Number) -> Number:
     if isinstance(result, complex):
         raise ValueError(f"Value.__pow__: {base} ** {exponent} is not a real number (negative base)")
     return result
+
+
+def _nonzero(divisor: Any, dividend: Any, op: str) -> Any:
+    """The divisor of ``dividend / divisor``, or a ZeroDivisionError that says so (as Python's floats do)."""
+    number = divisor.data if isinstance(divisor, Value) else divisor
+    if isinstance(number, Real) and number == 0:
+        top = dividend.data if isinstance(dividend, Value) else dividend
+        raise ZeroDivisionError(f"Value.__truediv__: {top} {op} {number} divides by zero")
+    return divisor
+
+
+def _base_grad(g: Any, a: Any, b: Any) -> Any:
+    """d(a**b)/da · g = g·b·a**(b−1); 0 where b = 0 and a = 0 (a**0 is 1 for every a), as PyTorch, instead of
+    0·inf = nan. Elsewhere the formula stays, so it can be differentiated in b again (``create_graph``)."""
+    base, exponent = (x.data if isinstance(x, Value) else x for x in (a, b))
+    return g * 0 if exponent == 0 and (base == 0 or not isinstance(b, Value)) else g * b * _power_or_inf(a, b - 1)
 
 
 def _power_or_inf(a: Any, e: Any) -> Any:

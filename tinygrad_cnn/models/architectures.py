@@ -6,10 +6,15 @@ can be *counted* by the formulas of :mod:`tinygrad_cnn.shapes` without allocatin
 ``nn.Sequential`` (:func:`build`) when it fits in memory. :func:`from_module` goes the other way, from an
 ``nn.Sequential`` of engine layers to specs.
 
-LeNet-5 (LeCun et al. 1998) needs three layers PyTorch does not have, defined here from the engine's
+LeNet-5 (LeCun et al. 1998) needs four things PyTorch does not have, defined here from the engine's
 layers: :class:`Subsampling` (the S layers: a 2×2 sum times one trainable coefficient per map, plus a
-bias), :class:`PartialConv2d` (C3, whose maps each see a subset of S2's maps) and :class:`RBF` (the output
-units, one Euclidean radial basis function per class).
+bias), :class:`PartialConv2d` (C3, whose maps each see a subset of S2's maps), :class:`ScaledTanh` (the
+paper's squashing function 1.7159·tanh(2a/3)) and :class:`RBF` (the output units, one Euclidean radial basis
+function per class, whose 84·10 weights are fixed, not trained: a buffer, not a parameter).
+
+Every :class:`Layer` checks its fields when it is made (from code or from a checkpoint's JSON): sizes are
+integers of the right sign and at most :data:`MAX_SIZE`, flags are booleans, names are text; one
+``ValueError`` names the layer, the field and the value.
 
 Examples:
     >>> [layer.name for layer in ARCHITECTURES["lenet5"].layers]
@@ -20,8 +25,9 @@ Examples:
     Traceback (most recent call last):
     ...
     ValueError: C3 (conv 5×5) on a 6×2×2 input: ⌊(2 + 2·0 − 1·(5−1) − 1)/1⌋ + 1 = -2, needs ≥ 1
-    >>> build(ARCHITECTURES["lenet5"]).num_parameters()        # the real model: 60,840 weights and biases
-    60840
+    >>> lenet = build(ARCHITECTURES["lenet5"])
+    >>> lenet.num_parameters(), lenet.OUTPUT.weight.numel()    # the paper's 60,000 trainable, 840 fixed
+    (60000, 840)
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import nn
+from ..engine.args import flag, int_tuple
+from ..engine.sizes import is_int, shown
 from ..engine.tensor import Tensor, cat
 from ..nn import functional as F
 from ..shapes import checked_output_size
@@ -46,12 +54,40 @@ __all__ = [
 
 KINDS = ("conv", "subsample", "maxpool", "avgpool", "adaptive_avg", "batchnorm", "dense", "rbf")
 SPATIAL = ("conv", "subsample", "maxpool", "avgpool", "adaptive_avg", "batchnorm")
-ACTIVATIONS = {"": None, "relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 Pair = tuple[int, int]
+MAX_SIZE = 2**31 - 1  # the largest channel count, kernel, stride, padding or dilation a Layer accepts
 
 
-def _pair(value: int | Sequence[int]) -> Pair:
-    return (int(value), int(value)) if isinstance(value, (int, np.integer)) else (int(value[0]), int(value[1]))
+class ScaledTanh(nn.Module):
+    """LeNet-5's squashing function ``A·tanh(S·a)`` with the paper's A = 1.7159 and S = 2/3 (Appendix A), so
+    that f(±1) = ±1.
+
+    Examples:
+        >>> round(ScaledTanh()(Tensor([1.0])).item(), 4)
+        1.0
+    """
+
+    def __init__(self, amplitude: float = 1.7159, slope: float = 2 / 3) -> None:
+        super().__init__()
+        self.amplitude, self.slope = float(amplitude), float(slope)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return (x * self.slope).tanh() * self.amplitude
+
+    def extra_repr(self) -> str:
+        return f"amplitude={self.amplitude}, slope={self.slope:.4g}"
+
+
+ACTIVATIONS = {"": None, "relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "scaled_tanh": ScaledTanh}
+
+
+def _pair(value: int | Sequence[int], name: str = "Layer", what: str = "size", minimum: int = 1) -> Pair:
+    """An int or two of them as a pair, each checked (:func:`~tinygrad_cnn.engine.args.int_tuple`) and at most
+    :data:`MAX_SIZE`."""
+    pair = int_tuple(name, what, tuple(value) if isinstance(value, list) else value, 2, minimum=minimum)
+    if max(pair) > MAX_SIZE:
+        raise ValueError(f"{name}: {what} must be at most {MAX_SIZE:,}, got {shown(value)}")
+    return pair  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -78,30 +114,43 @@ class Layer:
     bias: bool = True
     activation: str = ""
     ceil_mode: bool = False
+    fixed: bool = False
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"Layer {self.name}: kind must be one of {KINDS}, got {self.kind!r}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(
-                f"Layer {self.name}: activation must be one of {tuple(ACTIVATIONS)}, got {self.activation!r}"
-            )
+        if not isinstance(self.name, str) or len(self.name) > 200:
+            raise ValueError(f"Layer: name must be text of at most 200 characters, got {shown(self.name)}")
+        if not isinstance(self.kind, str) or self.kind not in KINDS:
+            raise ValueError(f"Layer {self.name!r}: kind must be one of {KINDS}, got {shown(self.kind)}")
+        where = f"Layer {self.name!r} ({self.kind})"
+        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
+            raise ValueError(f"{where}: activation must be one of {tuple(ACTIVATIONS)}, got {shown(self.activation)}")
+        for what in ("bias", "ceil_mode", "fixed"):
+            flag(where, what, getattr(self, what))
+        counted = self.kind in ("conv", "dense", "rbf")  # these make `out` maps or units; the others keep theirs
+        for what, least in (("out", 1 if counted else 0), ("groups", 1), ("inputs", 0)):
+            value = getattr(self, what)
+            if not is_int(value) or value < least or value > MAX_SIZE:
+                need = "a positive" if least else "a non-negative"
+                raise ValueError(f"{where}: {what} must be {need} integer{'' if counted or least else ' (0: keep)'}"
+                                 f"{'' if is_int(value) and value <= MAX_SIZE else f' of at most {MAX_SIZE:,}'}, "
+                                 f"got {shown(value)}")  # fmt: skip
+        for what, least in (("kernel", 1), ("stride", 1), ("padding", 0), ("dilation", 1)):
+            object.__setattr__(self, what, _pair(getattr(self, what), where, what, least))
+        object.__setattr__(self, "table", _table(where, self.table))
         if self.table and len(self.table) != self.out:
-            raise ValueError(f"Layer {self.name}: the connection table has {len(self.table)} rows for {self.out} maps")
+            raise ValueError(f"{where}: the connection table has {len(self.table)} rows for {self.out} maps")
 
     @classmethod
     def conv(cls, name: str, out: int, kernel: int | Pair, stride: int | Pair = 1, padding: int | Pair = 0, *,
              groups: int = 1, dilation: int | Pair = 1, table: Sequence[Sequence[int]] = (), activation: str = "",
              bias: bool = True, inputs: int = 0) -> Layer:  # fmt: skip
-        return cls("conv", name, out, _pair(kernel), _pair(stride), _pair(padding), _pair(dilation), groups,
-                   tuple(tuple(maps) for maps in table), inputs, bias, activation)  # fmt: skip
+        return cls("conv", name, out, kernel, stride, padding, dilation, groups, table, inputs, bias, activation)
 
     @classmethod
     def pool(cls, kind: str, name: str, kernel: int | Pair, stride: int | Pair | None = None,
              padding: int | Pair = 0, *, activation: str = "", ceil_mode: bool = False) -> Layer:  # fmt: skip
         stride = kernel if stride is None else stride
-        return cls(kind, name, 0, _pair(kernel), _pair(stride), _pair(padding), activation=activation,
-                   ceil_mode=ceil_mode)  # fmt: skip
+        return cls(kind, name, 0, kernel, stride, padding, activation=activation, ceil_mode=ceil_mode)
 
     @classmethod
     def dense(cls, name: str, inputs: int, out: int, *, activation: str = "", bias: bool = True) -> Layer:
@@ -124,6 +173,18 @@ class Layer:
             text += f", g={self.groups}" if self.groups != 1 else ""
             text += ", partial" if self.table else ""
         return text + (f" + {self.activation}" if self.activation else "")
+
+
+def _table(where: str, table: object) -> tuple[tuple[int, ...], ...]:
+    """A connection table as a tuple of non-empty tuples of distinct map indices (0 ≤ index ≤ MAX_SIZE)."""
+    rows = tuple(table) if isinstance(table, (tuple, list)) else None
+    if rows is None or not all(
+        isinstance(maps, (tuple, list)) and maps and len(set(maps)) == len(maps)
+        and all(is_int(i) and 0 <= i <= MAX_SIZE for i in maps) for maps in rows
+    ):  # fmt: skip
+        raise ValueError(f"{where}: table must list, per output map, distinct input map indices ≥ 0; "
+                         f"got {shown(table)}")  # fmt: skip
+    return tuple(tuple(int(i) for i in maps) for maps in rows)
 
 
 @dataclass(frozen=True)
@@ -152,22 +213,24 @@ _C3_TABLE = tuple(tuple(sorted(maps)) for maps in LENET5_C3_TABLE)
 LENET5 = Architecture(
     "lenet5", "LeNet-5", (1, 32, 32),
     (
-        Layer.conv("C1", 6, 5, activation="tanh"),
-        Layer("subsample", "S2", 0, (2, 2), (2, 2), activation="tanh"),
-        Layer.conv("C3", 16, 5, table=_C3_TABLE, activation="tanh"),
-        Layer("subsample", "S4", 0, (2, 2), (2, 2), activation="tanh"),
-        Layer.conv("C5", 120, 5, activation="tanh"),
-        Layer.dense("F6", 120, 84, activation="tanh"),
-        Layer("rbf", "OUTPUT", 10, inputs=84, bias=False),
+        Layer.conv("C1", 6, 5, activation="scaled_tanh"),
+        Layer("subsample", "S2", 0, (2, 2), (2, 2), activation="scaled_tanh"),
+        Layer.conv("C3", 16, 5, table=_C3_TABLE, activation="scaled_tanh"),
+        Layer("subsample", "S4", 0, (2, 2), (2, 2), activation="scaled_tanh"),
+        Layer.conv("C5", 120, 5, activation="scaled_tanh"),
+        Layer.dense("F6", 120, 84, activation="scaled_tanh"),
+        Layer("rbf", "OUTPUT", 10, inputs=84, bias=False, fixed=True),
     ),
     "Y. LeCun, L. Bottou, Y. Bengio, P. Haffner, 'Gradient-based learning applied to document recognition', "
-    "Proc. IEEE 86(11):2278-2324, 1998, Section II.B",
+    "Proc. IEEE 86(11):2278-2324, 1998, Section II.B and Appendix A",
     {"connections": 340_908, "parameters": 60_000},
-    ("The paper: 'LeNet-5 ... contains 340,908 connections, but only 60,000 trainable free parameters'; "
-     "counting its layers gives 60,840 (the paper rounds).",
-     "The squashing function A·tanh(S·a) follows every layer up to F6. OUTPUT is one Euclidean RBF unit per "
-     "class, whose 84 weights the paper sets by hand to ±1 (a stylised 7×12 bitmap of the character) and "
-     "keeps fixed, at least initially; they are counted here as 84·10 = 840 parameters."),
+    ("The paper: 'LeNet-5 ... contains 340,908 connections, but only 60,000 trainable free parameters'. Both "
+     "are exact: C1 to F6 hold 60,000 trainable weights and biases, and the 84·10 = 840 weights of the OUTPUT "
+     "units are set by hand and fixed, so they are shown apart.",
+     "The squashing function 1.7159·tanh(2a/3) (A·tanh(S·a), Appendix A) follows C1 to F6 in the built model "
+     "too (ScaledTanh). OUTPUT is one Euclidean RBF unit per class; the paper's weights are ±1 bitmaps of the "
+     "characters (7×12), which it does not list: the built model draws them as ±1 at random and keeps them "
+     "fixed (a buffer, not a parameter)."),
 )  # fmt: skip
 
 
@@ -343,13 +406,14 @@ class PartialConv2d(nn.Module):
 
 
 class RBF(nn.Module):
-    """LeNet-5's output layer: unit ``i`` computes Σⱼ (xⱼ − wᵢⱼ)², a Euclidean radial basis function (no bias)."""
+    """LeNet-5's output layer: unit ``i`` computes Σⱼ (xⱼ − wᵢⱼ)², a Euclidean radial basis function (no bias).
+    The weights are ±1 and fixed, as in the paper: a buffer (saved in the state dict, never trained)."""
 
     def __init__(self, in_features: int, out_features: int, *, generator: np.random.Generator | None = None):
         super().__init__()
         self.in_features, self.out_features = int(in_features), int(out_features)
         rng = generator if generator is not None else np.random.default_rng(0)
-        self.weight = nn.Parameter(rng.choice([-1.0, 1.0], (out_features, in_features)).astype(np.float32))
+        self.register_buffer("weight", Tensor(rng.choice([-1.0, 1.0], (out_features, in_features)).astype(np.float32)))
 
     def forward(self, x: Tensor) -> Tensor:
         difference = x.unsqueeze(1) - self.weight  # (N, 1, in) - (out, in) -> (N, out, in)
@@ -466,7 +530,7 @@ def _spec(name: str, module: nn.Module) -> Layer:
     if isinstance(module, nn.Linear):
         return Layer.dense(name, module.in_features, module.out_features, bias=module.bias is not None)
     if isinstance(module, RBF):
-        return Layer("rbf", name, module.out_features, inputs=module.in_features, bias=False)
+        return Layer("rbf", name, module.out_features, inputs=module.in_features, bias=False, fixed=True)
     if isinstance(module, Subsampling):
         return Layer("subsample", name, 0, _pair(module.kernel_size), _pair(module.kernel_size))
     if isinstance(module, nn.MaxPool2d):

@@ -24,7 +24,8 @@ import numpy as np
 
 from ..conv.convolution import windowed_conv, windowed_conv_transpose
 from ..conv.geometry import PADDING_MODES, Window, WindowAttributes, check_groups, check_output_padding
-from ..engine.args import float_dtype, one_of, positive_int
+from ..engine.args import flag, float_dtype, one_of, positive_int
+from ..engine.sizes import check_allocation
 from ..engine.tensor import Tensor
 from . import init
 from .module import Module, Parameter
@@ -46,11 +47,12 @@ class _ConvNd(WindowAttributes, Module):
         self.in_channels = positive_int(name, "in_channels", in_channels)
         self.out_channels = positive_int(name, "out_channels", out_channels)
         self.groups = check_groups(name, groups, self.in_channels, self.out_channels)
-        dtype = float_dtype(name, dtype)
+        dtype, bias = float_dtype(name, dtype), flag(name, "bias", bias)
         if self.transposed:
             shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
         else:
             shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        check_allocation(name, "the weight", shape, dtype)
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         self.register_parameter("bias", Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None)
         self.reset_parameters(generator)

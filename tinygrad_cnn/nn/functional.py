@@ -22,7 +22,7 @@ import numpy as np
 from ..conv.convolution import IntOrTuple, conv, conv_transpose, fold, pad_spatial, unfold
 from ..conv.pooling import adaptive_avg_pool, avg_pool, max_pool
 from ..dims import for_dims
-from ..engine.args import one_of, probability
+from ..engine.args import int_sequence, one_of, probability
 from ..engine.rng import default_generator
 from ..engine.tensor import Tensor
 from .loss_functions import binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss
@@ -233,10 +233,11 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         >>> pad(Tensor([[1.0, 2.0, 3.0]]), (2, 1), mode="circular").numpy()
         array([[2., 3., 1., 2., 3., 1.]], dtype=float32)
     """
+    pad = int_sequence("pad", "pad", pad, minimum=0)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(f"pad: needs (left, right) pairs for at most {input.ndim} dims, got {tuple(pad)}")
+        raise ValueError(f"pad: needs (left, right) pairs for at most {input.ndim} dims, got {pad}")
     one_of("pad", "mode", mode, tuple(_PAD_MODES))
-    pairs = [(int(pad[i]), int(pad[i + 1])) for i in range(0, len(pad), 2)][::-1]  # first padded dim first
+    pairs = [(pad[i], pad[i + 1]) for i in range(0, len(pad), 2)][::-1]  # first padded dim first
     lead = input.ndim - len(pairs)
     if mode == "constant":
         return input.pad([(0, 0)] * lead + pairs, value=value)

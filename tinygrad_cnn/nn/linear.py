@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.args import float_dtype, positive_int
+from ..engine.args import check_allocation, flag, float_dtype, positive_int
 from ..engine.tensor import Tensor
 from . import functional as F
 from . import init
@@ -43,7 +43,9 @@ class Linear(Module):
         self.in_features = positive_int(name, "in_features", in_features)
         self.out_features = positive_int(name, "out_features", out_features)
         dtype = float_dtype(name, dtype)
+        check_allocation(name, "the weight", (self.out_features, self.in_features), dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
+        bias = flag(name, "bias", bias)
         self.register_parameter("bias", Parameter(np.empty(self.out_features, dtype=dtype)) if bias else None)
         self.reset_parameters(generator)
 

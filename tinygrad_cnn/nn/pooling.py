@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..conv.geometry import Window, WindowAttributes, compact
 from ..conv.pooling import windowed_avg_pool, windowed_max_pool
-from ..engine.args import int_tuple
+from ..engine.args import flag, int_tuple
 from ..engine.tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -41,7 +41,8 @@ class _MaxPool(_Pool):
     ) -> None:
         super().__init__()
         self.window = Window.pool(type(self).__name__, self.dims, kernel_size, stride, padding, dilation, ceil_mode)
-        self.return_indices = bool(return_indices)  # PyTorch's argument order: return_indices before ceil_mode
+        # PyTorch's argument order: return_indices before ceil_mode
+        self.return_indices = flag(type(self).__name__, "return_indices", return_indices)
 
     def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
         return windowed_max_pool(x, self.window, self.return_indices)
@@ -81,7 +82,7 @@ class _AvgPool(_Pool):
         super().__init__()
         self.window = Window.pool(type(self).__name__, self.dims, kernel_size, stride, padding, 1, ceil_mode,
                                   show_dilation=False)  # fmt: skip
-        self.count_include_pad = bool(count_include_pad)
+        self.count_include_pad = flag(type(self).__name__, "count_include_pad", count_include_pad)
 
     def forward(self, x: Tensor) -> Tensor:
         return windowed_avg_pool(x, self.window, self.count_include_pad)

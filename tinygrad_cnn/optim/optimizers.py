@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.args import flag, real
 from ..engine.autograd import no_grad
+from ..engine.sizes import shown
 from ..engine.tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
@@ -109,7 +111,7 @@ class Optimizer:
         """Restore hyperparameters and state saved by :meth:`state_dict` from an optimizer over the
         same parameters (same groups, same order)."""
         name = type(self).__name__
-        groups = state_dict["param_groups"]
+        groups, states = _check_state_dict(name, state_dict)
         if [len(g["params"]) for g in groups] != [len(g["params"]) for g in self.param_groups]:
             raise ValueError(
                 f"{name}.load_state_dict: the saved groups have "
@@ -118,7 +120,13 @@ class Optimizer:
             )
         params = [p for g in self.param_groups for p in g["params"]]
         new_state: dict[Tensor, dict[str, Any]] = {}
-        for i, saved in state_dict["state"].items():
+        for i, saved in states.items():
+            if isinstance(i, bool) or not isinstance(i, (int, str)) or not str(i).isdigit() or int(i) >= len(params):
+                raise ValueError(f"{name}.load_state_dict: 'state' has an entry for parameter {shown(i)}; "
+                                 f"this optimizer has parameters 0..{len(params) - 1}")  # fmt: skip
+            if not isinstance(saved, Mapping):
+                raise ValueError(f"{name}.load_state_dict: the state of parameter {i} must be a dict, "
+                                 f"got {type(saved).__name__}")  # fmt: skip
             p = params[int(i)]
             new_state[p] = {}
             for key, value in saved.items():
@@ -131,9 +139,15 @@ class Optimizer:
                         )
                     value = np.array(array, dtype=p.dtype, copy=True)
                 new_state[p][key] = value
-        for group, saved in zip(self.param_groups, groups):
-            group.update({k: v for k, v in saved.items() if k != "params"})
+        hyper = [{k: v for k, v in saved.items() if k != "params"} for saved in groups]
+        for saved in hyper:
+            self._check_hyperparameters({**self.defaults, **saved})
+        for group, saved in zip(self.param_groups, hyper):
+            group.update(saved)
         self.state = new_state
+
+    def _check_hyperparameters(self, values: Mapping[str, Any]) -> None:
+        """Raise a ValueError naming the optimizer and the value if a hyperparameter is not what it needs."""
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -143,10 +157,23 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
-def _check_non_negative(name: str, **values: float) -> None:
-    for key, value in values.items():
-        if not value >= 0.0:
-            raise ValueError(f"{name}: {key} must be non-negative, got {value!r}")
+def _check_state_dict(name: str, state_dict: Any) -> tuple[list[Mapping[str, Any]], Mapping[Any, Any]]:
+    """The ``param_groups`` and ``state`` of an optimizer's state dict, or a ValueError saying what is missing."""
+    where = f"{name}.load_state_dict"
+    if not isinstance(state_dict, Mapping):
+        raise ValueError(f"{where}: expected a dict with 'state' and 'param_groups', got {type(state_dict).__name__}")
+    missing = [key for key in ("state", "param_groups") if key not in state_dict]
+    if missing:
+        raise ValueError(f"{where}: the state dict has no {' or '.join(map(repr, missing))} "
+                         f"(keys: {shown(sorted(map(str, state_dict)))}); pass what state_dict() returned")  # fmt: skip
+    groups, states = state_dict["param_groups"], state_dict["state"]
+    if not isinstance(groups, (list, tuple)) or not all(
+        isinstance(g, Mapping) and isinstance(g.get("params"), (list, tuple)) for g in groups
+    ):
+        raise ValueError(f"{where}: 'param_groups' must be a list of dicts, each with a list 'params'")
+    if not isinstance(states, Mapping):
+        raise ValueError(f"{where}: 'state' must be a dict, got {type(states).__name__}")
+    return list(groups), states
 
 
 class SGD(Optimizer):
@@ -166,11 +193,16 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ) -> None:
-        _check_non_negative("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
+        self._check_hyperparameters(defaults)
         super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, values: Mapping[str, Any]) -> None:
+        for key in ("lr", "momentum", "weight_decay"):
+            real("SGD", key, values[key], minimum=0.0)
+        real("SGD", "dampening", values["dampening"])
+        if flag("SGD", "nesterov", values["nesterov"]) and (values["momentum"] <= 0 or values["dampening"] != 0):
+            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         momentum, dampening = group["momentum"], group["dampening"]
@@ -208,19 +240,32 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
     ) -> None:
-        name = type(self).__name__
-        _check_non_negative(name, lr=lr, eps=eps, weight_decay=weight_decay)
-        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
-            raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas!r}")
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=bool(amsgrad))
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        self._check_hyperparameters(defaults)
+        defaults["betas"] = tuple(defaults["betas"])
         super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, values: Mapping[str, Any]) -> None:
+        name = type(self).__name__
+        for key in ("lr", "eps", "weight_decay"):
+            real(name, key, values[key], minimum=0.0)
+        betas = values["betas"]
+        try:
+            if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+                raise ValueError
+            for b in betas:
+                real(name, "betas", b, minimum=0.0, below=1.0)
+        except ValueError:
+            raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {shown(betas)}") from None
+        flag(name, "amsgrad", values.get("amsgrad", False))
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """As :meth:`Optimizer.load_state_dict`; a checkpoint saved before ``amsgrad`` existed continues
         without it, as in PyTorch."""
         super().load_state_dict(state_dict)
         for group, saved in zip(self.param_groups, state_dict["param_groups"]):
-            group["amsgrad"] = bool(saved.get("amsgrad", False))
+            group["amsgrad"] = flag(type(self).__name__, "amsgrad", saved.get("amsgrad", False))
+            group["betas"] = tuple(group["betas"])
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
