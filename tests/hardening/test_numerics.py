@@ -75,13 +75,9 @@ def test_numpy_messages_do_not_pass_through(make, error, message):
         make()
 
 
-# The two below need a change in engine/ops.py, which this branch does not touch (see the hardening report):
-# they are strict xfails, so they fail loudly the day the fix lands and the marker must go.
-@pytest.mark.xfail(strict=True, reason="engine/ops.py ReLU maps nan to 0 (fix pending in ops.py)")
 def test_relu_keeps_nan():
-    assert math.isnan(Tensor([float("nan")]).relu().item())
+    assert math.isnan(Tensor([float("nan")]).relu().item())  # as torch.relu
 
 
-@pytest.mark.xfail(strict=True, reason="engine/ops.py Max reshapes an empty batch with -1 (fix pending in ops.py)")
 def test_max_pool_of_an_empty_batch():
     assert F.max_pool2d(Tensor(np.zeros((0, 1, 4, 4), np.float32)), 2).shape == (0, 1, 2, 2)

@@ -167,9 +167,11 @@ class Log(Function):
 
 
 class ReLU(Function):
+    """``max(a, 0)``; NaN stays NaN (as ``torch.relu``) and passes no gradient."""
+
     def forward(self, a):
         self.positive = a > 0
-        return np.where(self.positive, a, np.zeros((), dtype=a.dtype))
+        return np.maximum(a, np.zeros((), dtype=a.dtype))  # NaN propagates
 
     def backward(self, g):
         return (g * self.positive,)
