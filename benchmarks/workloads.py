@@ -191,6 +191,7 @@ def torch_model(ours: Any, torch: Any) -> Any:
     """Our ``nn.Sequential`` rebuilt from PyTorch layers (LeNet-5's own layers written out), weights copied."""
     from tinygrad_cnn import nn
     from tinygrad_cnn.models import RBF, PartialConv2d, Subsampling
+    from tinygrad_cnn.models.architectures import ScaledTanh
 
     tnn = torch.nn
 
@@ -218,11 +219,19 @@ def torch_model(ours: Any, torch: Any) -> Any:
     class TorchRBF(tnn.Module):
         def __init__(self, layer: RBF):
             super().__init__()
-            self.weight = parameter(layer.weight)
+            self.register_buffer("weight", torch.tensor(np.array(layer.weight.numpy())))  # fixed, as ours
 
         def forward(self, x):
             difference = x.unsqueeze(1) - self.weight
             return (difference * difference).sum(-1)
+
+    class TorchScaledTanh(tnn.Module):
+        def __init__(self, layer: ScaledTanh):
+            super().__init__()
+            self.amplitude, self.slope = layer.amplitude, layer.slope
+
+        def forward(self, x):
+            return torch.tanh(x * self.slope) * self.amplitude
 
     def convert(layer: Any) -> Any:
         if isinstance(layer, nn.Conv2d):
@@ -246,7 +255,8 @@ def torch_model(ours: Any, torch: Any) -> Any:
                                  ceil_mode=layer.ceil_mode)  # fmt: skip
         if isinstance(layer, nn.AdaptiveAvgPool2d):
             return tnn.AdaptiveAvgPool2d(layer.output_size)
-        own = {Subsampling: TorchSubsampling, PartialConv2d: TorchPartialConv2d, RBF: TorchRBF}
+        own = {Subsampling: TorchSubsampling, PartialConv2d: TorchPartialConv2d, RBF: TorchRBF,
+               ScaledTanh: TorchScaledTanh}  # fmt: skip
         if type(layer) in own:
             return own[type(layer)](layer)
         raise TypeError(f"no PyTorch equivalent written for {type(layer).__name__}")
