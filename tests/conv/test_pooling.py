@@ -325,3 +325,14 @@ def test_a_dilated_window_wholly_in_the_padding_gives_minus_infinity_and_no_grad
     assert out.numpy()[0, 0, 0] == -np.inf
     out.backward(np.ones(out.shape))
     np.testing.assert_array_equal(x.grad.numpy(), [[[0.0]]])
+
+
+def test_max_pool_nan_is_the_maximum_and_its_index_comes_from_the_same_pass():
+    """NaN counts as the largest value (the first of several NaNs wins); the indices and the gradient point at the
+    entry that gave the output, found in one pass over the taps."""
+    x = Tensor(np.array([[[[1.0, np.nan, 3.0, 3.0], [np.nan, 0.0, 2.0, 3.0]]]]), requires_grad=True)
+    out, indices = F.max_pool2d(x, 2, return_indices=True)
+    assert np.isnan(out.numpy()[0, 0, 0, 0]) and out.numpy()[0, 0, 0, 1] == 3.0
+    assert indices.tolist() == [[[[1, 2]]]]  # the first NaN (row-major), the first of the tied 3s
+    out.backward(np.array([[[[5.0, 7.0]]]]))
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0.0, 5.0, 7.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
