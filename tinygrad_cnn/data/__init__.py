@@ -4,5 +4,5 @@ IDX reader for your own MNIST-format files; a :class:`DataLoader` that batches t
 from .._lazy import lazy_exports
 
 __getattr__, __dir__ = lazy_exports(__name__, {
-    "Dataset": ".dataset", "Splits": ".dataset",
+    "Dataset": ".dataset", "Splits": ".dataset", "DataLoader": ".loader",
 })  # fmt: skip
