@@ -5,4 +5,11 @@ from .._lazy import lazy_exports
 
 __getattr__, __dir__ = lazy_exports(__name__, {
     "Dataset": ".dataset", "Splits": ".dataset", "DataLoader": ".loader",
+    "stratified_split": ".splitting", "split_sizes": ".splitting",
+    "load_digits": ".digits", "load_digits_arrays": ".digits", "digits_attribution": ".digits",
+    "load_mnist1d": ".mnist1d_signals", "mnist1d_arrays": ".mnist1d_signals",
+    "mnist1d_arguments": ".mnist1d_signals", "PAPER_ARGUMENTS": ".mnist1d_signals",
+    "default_cache_dir": ".cache", "CacheError": ".cache",
+    "make_shapes": ".edges", "sobel_edges": ".edges", "sobel_kernels": ".edges", "load_edges": ".edges",
+    "read_idx": ".idx", "write_idx": ".idx", "load_idx_dataset": ".idx", "IDXError": ".idx",
 })  # fmt: skip
