@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
-import tinygrad_cnn.functional as F
-from tinygrad_cnn import Tensor, no_grad
-
-# The Sobel kernel lives in the tour for now; this is the one place the data band imports it from.
-from tinygrad_cnn.tour import SOBEL_X
-
+from ..conv.kernels import SOBEL_X
+from ..engine.autograd import no_grad
+from ..engine.tensor import Tensor
+from ..nn import functional as F
 from .dataset import Dataset, Splits
 
 __all__ = ["SHAPES", "sobel_kernels", "make_shapes", "sobel_edges", "load_edges"]
