@@ -204,6 +204,8 @@ def fit(
     total_steps = int(budget) * len(loader) if epochs is not None else int(budget)
     input_shape = tuple(loader.dataset.x.shape[1:])
     run, history, best = _Run(), History(), None
+    if checkpoint is not None and not os.path.isdir(os.path.dirname(os.path.abspath(checkpoint))):
+        raise FileNotFoundError(f"fit: the folder of checkpoint {checkpoint} does not exist")
     if resume:
         if checkpoint is None or not os.path.exists(checkpoint):
             raise FileNotFoundError(f"fit: resume=True, but there is no checkpoint at {checkpoint}")
