@@ -242,7 +242,7 @@ def fit(
     if history.stopped.startswith("early") and stopper is not None and stopper.restore_best and best is not None:
         model.load_state_dict(best)
     if not history.stopped:
-        history.stopped = f"completed {budget} {budget_name}"
+        history.stopped = f"completed {budget:,} {budget_name}"
     return history
 
 
