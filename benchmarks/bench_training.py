@@ -160,10 +160,10 @@ def main() -> None:
     reference = mnist1d_torch(seeds, steps)
     ours = table["rows"]["mnist1d_cnn"]["plain"]["seconds"]
     issue = MNIST1D_REFERENCE["mnist1d_cnn"]["pytorch_seconds"] * steps / MNIST1D.recipe.steps
-    ratios = [f"PyTorch here on {threads} thread{'s' if threads > 1 else ''}: {ours / seconds:.2f}×"
+    ratios = [f"{ours / seconds:.2f}× PyTorch here on {threads} thread{'s' if threads > 1 else ''}"
               for threads, seconds in reference.items()]  # fmt: skip
-    print(f"CNN time per run, ours / the issue's PyTorch figure ({issue:.1f} s): {ours / issue:.2f}×; ours / "
-          + "; ".join(ratios))
+    print(f"CNN time per run, ours: {ours / issue:.2f}× the issue's PyTorch figure ({issue:.1f} s), "
+          + ", ".join(ratios))
     digits(seeds, 2 if args.quick else DIGITS.recipe.epochs)
     edges(seeds, 2 if args.quick else EDGES.recipe.epochs)
     print(f"\nload average at the end: {_load()}; {time.perf_counter() - start:.0f} s in all")

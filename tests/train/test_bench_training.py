@@ -18,4 +18,4 @@ def test_the_training_benchmark_runs_and_prints_its_sections():
                  "Edges: one 3×3 conv", "load average at the end"):  # fmt: skip
         assert line in out, line
     if importlib.util.find_spec("torch"):  # CI installs it
-        assert "the CNN recipe in PyTorch" in out and "ours / PyTorch here on 1 thread" in out
+        assert "the CNN recipe in PyTorch" in out and "× PyTorch here on 1 thread" in out
