@@ -148,3 +148,17 @@ def test_an_interrupt_says_where_the_checkpoint_is(capsys, tmp_path, monkeypatch
     monkeypatch.setattr(runner, "fit", interrupted)
     code, _, err = _train(capsys, "edges", "--out", tmp_path / "cut")
     assert code == 1 and "interrupted; the checkpoint of the last finished epoch is in" in err
+
+
+def test_the_mnist1d_table_trains_six_rows_and_keeps_an_earlier_table(capsys, tmp_path):
+    code, out, err = _train(capsys, "mnist1d", "--table", "--steps", "10", "--out", tmp_path / "t")
+    assert code == 0, err
+    assert "MNIST-1D test accuracy, seed 0; Adam, lr 0.01, batch 100, 10 steps" in out
+    for row in ("logistic regression", "MLP 40-100-100-10", "CNN (3 conv1d)"):
+        assert row in out
+    table = json.loads((tmp_path / "t" / "table.json").read_text())
+    assert set(table["rows"]) == {"mnist1d_logistic", "mnist1d_mlp", "mnist1d_cnn"}
+    assert all(len(row[key]["accuracies"]) == 1 for row in table["rows"].values() for key in ("plain", "shuffled"))
+    before = _snapshot(tmp_path / "t")
+    code, _, err = _train(capsys, "mnist1d", "--table", "--steps", "10", "--out", tmp_path / "t")
+    assert code == 1 and "already holds a run (table.json)" in err and _snapshot(tmp_path / "t") == before
