@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 
-# The Sobel kernel lives in the tour for now; this is the one place the data band imports it from.
 from ..conv.kernels import SOBEL_X, SOBEL_Y
 from ..engine.autograd import no_grad
 from ..engine.tensor import Tensor
