@@ -8,7 +8,7 @@ the engines agree before it times anything. Nothing here times or prints; ``run.
 * max pooling fwd+bwd;
 * a LeNet-5 training step (``ARCHITECTURES['lenet5']``: C1, S2, the partially connected C3, S4, C5, F6 and the RBF
   output; batch 64 of 1×32×32, cross-entropy of the negated RBF distances, Adam), and the same model in PyTorch
-  with our initial weights;
+  with our initial weights (``tinygrad_cnn.train.to_torch``);
 * a tiny-model step (the tour's ``tiny_cnn``: batch 32 of 1×8×8, Adam).
 
 Peers are imported by the runner (``torch`` and ``mygrad`` may be absent) and passed in.
@@ -24,7 +24,7 @@ import numpy as np
 
 import tinygrad_cnn.functional as F
 from tinygrad_cnn import Tensor, optim
-from tinygrad_cnn.models import ARCHITECTURES, build  # the one place the benchmark imports beyond the public API
+from tinygrad_cnn.models import ARCHITECTURES, build  # with train.to_torch below: the imports beyond the public API
 
 # (label, input shape, out channels, kernel, keyword arguments): issue 13's eight shapes
 CONV_SHAPES: list[tuple[str, tuple[int, ...], int, int, dict[str, int]]] = [
@@ -188,80 +188,11 @@ def torch_step(name: str, batch: int, ours: Any, torch: Any) -> Callable[[], lis
 
 
 def torch_model(ours: Any, torch: Any) -> Any:
-    """Our ``nn.Sequential`` rebuilt from PyTorch layers (LeNet-5's own layers written out), weights copied."""
-    from tinygrad_cnn import nn
-    from tinygrad_cnn.models import RBF, PartialConv2d, Subsampling
-    from tinygrad_cnn.models.architectures import ScaledTanh
+    """Our model as PyTorch layers with the same weights: the project's own bridge (``tinygrad_cnn.train.to_torch``,
+    LeNet-5's own layers included)."""
+    from tinygrad_cnn.train import to_torch
 
-    tnn = torch.nn
-
-    def parameter(t: Any) -> Any:
-        return tnn.Parameter(torch.tensor(np.array(t.numpy())))
-
-    class TorchSubsampling(tnn.Module):
-        def __init__(self, layer: Subsampling):
-            super().__init__()
-            self.k, self.weight, self.bias = layer.kernel_size, parameter(layer.weight), parameter(layer.bias)
-
-        def forward(self, x):
-            sums = tnn.functional.avg_pool2d(x, self.k) * float(self.k * self.k)
-            return sums * self.weight.reshape(1, -1, 1, 1) + self.bias.reshape(1, -1, 1, 1)
-
-    class TorchPartialConv2d(tnn.Module):
-        def __init__(self, layer: PartialConv2d):
-            super().__init__()
-            self.table = layer.table
-            self.maps = tnn.ModuleList([convert(conv) for conv in layer.maps])
-
-        def forward(self, x):
-            return torch.cat([conv(x[:, list(maps)]) for conv, maps in zip(self.maps, self.table)], dim=1)
-
-    class TorchRBF(tnn.Module):
-        def __init__(self, layer: RBF):
-            super().__init__()
-            self.register_buffer("weight", torch.tensor(np.array(layer.weight.numpy())))  # fixed, as ours
-
-        def forward(self, x):
-            difference = x.unsqueeze(1) - self.weight
-            return (difference * difference).sum(-1)
-
-    class TorchScaledTanh(tnn.Module):
-        def __init__(self, layer: ScaledTanh):
-            super().__init__()
-            self.amplitude, self.slope = layer.amplitude, layer.slope
-
-        def forward(self, x):
-            return torch.tanh(x * self.slope) * self.amplitude
-
-    def convert(layer: Any) -> Any:
-        if isinstance(layer, nn.Conv2d):
-            conv = tnn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride, layer.padding,
-                              layer.dilation, layer.groups, layer.bias is not None)  # fmt: skip
-            conv.weight = parameter(layer.weight)
-            if layer.bias is not None:
-                conv.bias = parameter(layer.bias)
-            return conv
-        if isinstance(layer, nn.Linear):
-            linear = tnn.Linear(layer.in_features, layer.out_features, layer.bias is not None)
-            linear.weight = parameter(layer.weight)
-            if layer.bias is not None:
-                linear.bias = parameter(layer.bias)
-            return linear
-        simple = {nn.Tanh: tnn.Tanh, nn.ReLU: tnn.ReLU, nn.Flatten: tnn.Flatten}
-        if type(layer) in simple:
-            return simple[type(layer)]()
-        if isinstance(layer, nn.MaxPool2d):
-            return tnn.MaxPool2d(layer.kernel_size, layer.stride, layer.padding, layer.dilation,
-                                 ceil_mode=layer.ceil_mode)  # fmt: skip
-        if isinstance(layer, nn.AdaptiveAvgPool2d):
-            return tnn.AdaptiveAvgPool2d(layer.output_size)
-        own = {Subsampling: TorchSubsampling, PartialConv2d: TorchPartialConv2d, RBF: TorchRBF,
-               ScaledTanh: TorchScaledTanh}  # fmt: skip
-        if type(layer) in own:
-            return own[type(layer)](layer)
-        raise TypeError(f"no PyTorch equivalent written for {type(layer).__name__}")
-
-    return tnn.Sequential(*[convert(layer) for _, layer in ours.named_children()])
+    return to_torch(ours)
 
 
 def step_cases(torch: Any, quick: bool) -> list[Case]:
