@@ -16,7 +16,7 @@ PACKAGE = ROOT / "tinygrad_cnn"
 
 # Lowest first. A module may import from its own band and any band listed before it.
 BANDS = [
-    {"_lazy", "files", "shapes", "subcommands"},
+    {"_lazy", "dims", "files", "shapes", "subcommands"},
     {"engine"},
     {"conv"},
     {"nn", "functional"},

@@ -26,3 +26,21 @@ def test_the_python_example_runs():
         exec(compile(block, "README.md", "exec"), namespace)  # our own README, not user input
         if "x" in namespace and hasattr(namespace["x"], "grad"):
             assert namespace["x"].grad == 27.0
+
+
+def test_the_layout_table_is_current():
+    """Each part's line count in the README is within 15 % of what ``scripts/line_counts.py`` counts now."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("line_counts", ROOT / "scripts" / "line_counts.py")
+    line_counts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(line_counts)
+    stale = []
+    for row in line_counts.table().splitlines()[2:]:
+        what, _, _, lines = [cell.strip() for cell in row.strip("|").split("|")]
+        match = re.search(r"\| " + re.escape(what) + r" \|[^\n]*\| ([\d,]+) \|", README)
+        assert match, f"the README's layout table has no row for {what!r} (run scripts/line_counts.py)"
+        written, actual = int(match.group(1).replace(",", "")), int(lines.replace(",", ""))
+        if abs(written - actual) > 0.15 * actual:
+            stale.append(f"{what}: README says {written:,}, counted {actual:,}")
+    assert not stale, "update the README's layout table (scripts/line_counts.py): " + "; ".join(stale)

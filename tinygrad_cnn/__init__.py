@@ -15,6 +15,8 @@ Examples:
     (6.0, 3.0)
 """
 
+import sys
+
 from ._lazy import lazy_exports
 
 __version__ = "0.1.0"
@@ -33,3 +35,8 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "shapes": ".shapes", "files": ".files", "engine": ".engine", "conv": ".conv", "models": ".models",
     "serialization": ".serialization", "graphs": ".graphs", "data": ".data", "train": ".train",
 })  # fmt: skip
+
+if "IPython" in sys.modules:  # inside IPython or Jupyter: graphs and models display themselves as SVG
+    from .graphs.jupyter import register as _register_display
+
+    _register_display()

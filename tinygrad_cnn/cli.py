@@ -2,9 +2,10 @@
 
 A subcommand lives in a small module with ``register(subparsers)`` that imports only the standard library;
 its work runs through :func:`~tinygrad_cnn.subcommands.deferred`, which imports the heavy modules (NumPy,
-SymPy, Matplotlib) only when that subcommand runs, so ``tinygrad-cnn --help`` answers at once. The project's own subcommands are
-listed in :data:`BUILTIN_COMMANDS`; other packages (``derivations`` among them) add theirs through the
-``tinygrad_cnn.commands`` entry-point group in their ``pyproject.toml``, so nothing here names them.
+SymPy, Matplotlib) only when that subcommand runs, so ``tinygrad-cnn --help`` answers at once. The
+project's own subcommands are listed in :data:`BUILTIN_COMMANDS`; other packages (``derivations`` among them)
+add theirs through the ``tinygrad_cnn.commands`` entry-point group in their ``pyproject.toml``, so nothing
+here names them.
 
 Bad input ends with one readable line on stderr and a non-zero exit status, never a traceback.
 
@@ -27,7 +28,7 @@ from .subcommands import CommandError, deferred
 
 __all__ = ["main", "build_parser", "deferred", "CommandError", "BUILTIN_COMMANDS", "ENTRY_POINT_GROUP"]
 
-BUILTIN_COMMANDS = ("tinygrad_cnn.tour.command:register",)
+BUILTIN_COMMANDS = ("tinygrad_cnn.tour.command:register", "tinygrad_cnn.graphs.command:register")
 ENTRY_POINT_GROUP = "tinygrad_cnn.commands"
 
 

@@ -28,10 +28,8 @@ Examples:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from typing import Any
@@ -39,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from .engine.tensor import Tensor
+from .files import atomic_open
 
 __all__ = ["save", "load", "load_metadata", "FORMAT", "VERSION"]
 
@@ -96,12 +95,6 @@ def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
 # ---- writing ----
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def save(state: Any, path: PathLike, metadata: dict[str, Any] | None = None) -> None:
     """Write ``state`` (e.g. ``model.state_dict()``) and JSON-able ``metadata`` to ``path``, atomically."""
     arrays: dict[str, np.ndarray] = {}
@@ -118,21 +111,8 @@ def save(state: Any, path: PathLike, metadata: dict[str, Any] | None = None) -> 
         raise TypeError(f"save: metadata must be JSON-serialisable: {error}") from None
     blob = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)  # JSON bytes as an array entry
 
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it private (0600); give it an ordinary file's mode
-        with os.fdopen(fd, "wb") as f:
-            _write_npz(f, {METADATA_KEY: blob, **arrays})
-            f.flush()
-            os.fsync(f.fileno())  # the bytes are on disk before the name points at them
-        os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half of one
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(directory)
+    with atomic_open(path) as f:  # readers see the old file or the new one, never half of one
+        _write_npz(f, {METADATA_KEY: blob, **arrays})
 
 
 def _write_npz(f: Any, entries: dict[str, np.ndarray]) -> None:
@@ -142,16 +122,6 @@ def _write_npz(f: Any, entries: dict[str, np.ndarray]) -> None:
         for name, array in entries.items():
             with archive.open(name + ".npy", mode="w", force_zip64=True) as member:
                 np.lib.format.write_array(member, array, allow_pickle=False)
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # ---- reading ----

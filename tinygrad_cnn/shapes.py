@@ -24,7 +24,7 @@ from typing import Any
 __all__ = [
     "conv_output_size", "conv_transpose_output_size", "pool_output_size", "same_padding",
     "dense_parameter_count", "conv_parameter_count", "conv_output_size_formula",
-    "pool_output_size_formula", "conv_macs", "dense_macs",
+    "pool_output_size_formula", "checked_output_size", "conv_macs", "dense_macs",
 ]  # fmt: skip
 
 Int = Any  # an int, or a SymPy expression standing for one
@@ -116,3 +116,40 @@ def pool_output_size_formula(
     left, right = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")
     out = pool_output_size(n, kernel_size, stride, padding, dilation, ceil_mode)
     return f"{left}({n} + 2·{padding} − {dilation}·({kernel_size}−1) − 1)/{stride}{right} + 1 = {out}"
+
+
+def checked_output_size(
+    where: str,
+    n: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    *,
+    ceil_mode: bool = False,
+    pads: tuple[int, int] | None = None,
+) -> int:
+    """The output size along one axis, or a ``ValueError`` that names ``where`` and shows the formula with the
+    numbers filled in. The one output-size check of the engine: convolution, pooling, the scalar engine's
+    convolution and the named architectures all call it. ``pads`` gives an uneven ``(before, after)``
+    padding (``padding='same'`` with an even kernel).
+
+    Examples:
+        >>> checked_output_size("Conv2d(k=5) on a 4×4 input", 4, 5)
+        Traceback (most recent call last):
+        ...
+        ValueError: Conv2d(k=5) on a 4×4 input: ⌊(4 + 2·0 − 1·(5−1) − 1)/1⌋ + 1 = 0, needs ≥ 1
+        >>> checked_output_size("conv1d", 5, 2, pads=(0, 1))
+        5
+    """
+    if pads is not None and pads[0] != pads[1]:
+        before, after = pads
+        out = conv_output_size(n + before + after, kernel_size, stride, 0, dilation)
+        formula = f"⌊({n} + {before} + {after} − {dilation}·({kernel_size}−1) − 1)/{stride}⌋ + 1 = {out}"
+    else:
+        padding = padding if pads is None else pads[0]
+        out = pool_output_size(n, kernel_size, stride, padding, dilation, ceil_mode)
+        formula = pool_output_size_formula(n, kernel_size, stride, padding, dilation, ceil_mode)
+    if out < 1:
+        raise ValueError(f"{where}: {formula}, needs ≥ 1")
+    return out

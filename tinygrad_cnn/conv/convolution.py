@@ -29,10 +29,11 @@ import numpy as np
 from ..engine import ops
 from ..engine.args import batched, int_tuple, one_of, positive_int
 from ..engine.tensor import Tensor, apply, cat
-from ..shapes import conv_output_size, conv_output_size_formula, conv_transpose_output_size
-from .geometry import PADDING_MODES, check_groups, check_output_padding, conv_geometry, describe, padding_pairs
+from ..shapes import conv_transpose_output_size
+from .geometry import PADDING_MODES, Window, check_groups, check_output_padding
 
-__all__ = ["conv", "conv_transpose", "unfold", "fold", "pad_spatial", "PADDING_MODES"]
+__all__ = ["conv", "windowed_conv", "conv_transpose", "windowed_conv_transpose", "unfold", "fold", "pad_spatial",
+           "PADDING_MODES"]  # fmt: skip
 
 IntOrTuple = int | Sequence[int]
 
@@ -52,25 +53,29 @@ def conv(
     """N-d convolution (really cross-correlation, as in every deep-learning library), NC(D)(H)W layout.
 
     ``weight`` is ``(C_out, C_in/groups, *kernel)``; the number of spatial dims is ``weight.ndim - 2``.
-    An unbatched input ``(C_in, *spatial)`` gives an unbatched output.
+    An unbatched input ``(C_in, *spatial)`` gives an unbatched output. The hyperparameters are checked
+    here, on every call; a layer checks them once and calls :func:`windowed_conv` itself.
     """
     dims = weight.ndim - 2
-    op = layer or f"conv{dims}d"
-    kernel, stride, padding, dilation = conv_geometry(
-        op, dims, tuple(weight.shape[2:]), stride, padding, dilation, strings=("same", "valid")
-    )
-    one_of(op, "padding_mode", padding_mode, PADDING_MODES)
-    name = layer or describe(op, kernel, stride, padding, dilation)
+    window = Window.conv(f"conv{dims}d", dims, tuple(weight.shape[2:]), stride, padding, dilation, layer=layer)
+    padding_mode = one_of(window.name, "padding_mode", padding_mode, PADDING_MODES)
+    return windowed_conv(x, weight, bias, window, positive_int(window.name, "groups", groups), padding_mode)
+
+
+def windowed_conv(
+    x: Tensor, weight: Tensor, bias: Tensor | None, window: Window, groups: int = 1, padding_mode: str = "zeros"
+) -> Tensor:
+    """Convolution with a checked :class:`~tinygrad_cnn.conv.geometry.Window`: only the input, the weight's
+    channels and the bias are checked here."""
+    name, dims = window.name, window.dims
     out_channels, in_per_group = weight.shape[:2]
-    groups = positive_int(name, "groups", groups)
     x, unbatched = batched(name, x, dims, in_per_group * groups, f" (weight {weight.shape}, groups={groups})")
     check_groups(name, groups, x.shape[1], out_channels)
     _check_bias(bias, out_channels, name)
-    pads = padding_pairs(padding, kernel, dilation)
-    _check_output_size(name, x.shape[2:], kernel, stride, pads, dilation)
+    window.output_size(x.shape[2:])
 
-    x = pad_spatial(x, pads, padding_mode, name)
-    out = _shared_weight_conv(x, weight, stride, dilation, groups)
+    x = pad_spatial(x, window.pads, padding_mode, name)
+    out = _shared_weight_conv(x, weight, window.stride, window.dilation, groups)
     if bias is not None:
         out = out + bias.reshape((1, -1) + (1,) * dims)  # (C_out,) -> (1, C_out, 1, ...)
     return out[0] if unbatched else out
@@ -120,10 +125,17 @@ def conv_transpose(
     """
     dims = weight.ndim - 2
     op = layer or f"conv_transpose{dims}d"
-    kernel, stride, padding, dilation = conv_geometry(op, dims, tuple(weight.shape[2:]), stride, padding, dilation)
-    output_padding = check_output_padding(op, output_padding, stride, dilation)
-    name = layer or describe(op, kernel, stride, padding, dilation)
-    groups = positive_int(name, "groups", groups)
+    window = Window.conv(op, dims, tuple(weight.shape[2:]), stride, padding, dilation, strings=(), layer=layer)
+    output_padding = check_output_padding(op, output_padding, window.stride, window.dilation)
+    return windowed_conv_transpose(x, weight, bias, window, output_padding, positive_int(window.name, "groups", groups))
+
+
+def windowed_conv_transpose(
+    x: Tensor, weight: Tensor, bias: Tensor | None, window: Window, output_padding: tuple[int, ...], groups: int = 1
+) -> Tensor:
+    """Transposed convolution with a checked window and ``output_padding``: only the input is checked here."""
+    name, dims = window.name, window.dims
+    kernel, stride, padding, dilation = window.kernel, window.stride, window.padding, window.dilation
     x, unbatched = batched(name, x, dims, weight.shape[0], f" (weight {weight.shape}, groups={groups})")
     check_groups(name, groups, x.shape[1], weight.shape[1] * groups)
     _check_bias(bias, weight.shape[1] * groups, name)
@@ -179,16 +191,15 @@ def unfold(
         >>> unfold(Tensor(np.zeros((1, 3, 32, 32))), 5).shape   # C·k² = 75 rows, one column per window: 28² = 784
         (1, 75, 784)
     """
-    kernel, stride, padding, dilation = conv_geometry("unfold", 2, kernel_size, stride, padding, dilation)
-    name = describe("unfold", kernel, stride, padding, dilation)
-    x, unbatched = batched(name, x, 2)
-    pads = padding_pairs(padding, kernel, dilation)
-    _check_output_size(name, x.shape[2:], kernel, stride, pads, dilation)
-    x = pad_spatial(x, pads, "zeros", name)
-    windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, oH, oW, C, kH, kW)
+    window = Window.conv("unfold", 2, kernel_size, stride, padding, dilation, strings=())
+    x, unbatched = batched(window.name, x, 2)
+    window.output_size(x.shape[2:])
+    x = pad_spatial(x, window.pads, "zeros", window.name)
+    windows = apply(ops.Windows, x, kernel_size=window.kernel, stride=window.stride,
+                    dilation=window.dilation)  # (N, oH, oW, C, kH, kW)  # fmt: skip
     batch, channels = x.shape[:2]
     locations = prod(windows.shape[1:3])
-    cols = windows.reshape(batch, locations, channels * prod(kernel))  # -> (N, L, C·kH·kW)
+    cols = windows.reshape(batch, locations, channels * prod(window.kernel))  # -> (N, L, C·kH·kW)
     cols = cols.permute(0, 2, 1)  # -> (N, C·kH·kW, L)
     return cols[0] if unbatched else cols
 
@@ -213,10 +224,9 @@ def fold(
                [1., 2., 1.]])
     """
     output_size = int_tuple("fold", "output_size", output_size, 2)
-    kernel, stride, padding, dilation = conv_geometry("fold", 2, kernel_size, stride, padding, dilation)
-    name = describe("fold", kernel, stride, padding, dilation)
-    _check_output_size(name, output_size, kernel, stride, padding_pairs(padding, kernel, dilation), dilation)
-    out = [conv_output_size(n, k, s, p, d) for n, k, s, p, d in zip(output_size, kernel, stride, padding, dilation)]
+    window = Window.conv("fold", 2, kernel_size, stride, padding, dilation, strings=())
+    name, kernel, stride, padding, dilation = window.name, window.kernel, window.stride, window.padding, window.dilation
+    out = window.output_size(output_size)
     unbatched = cols.ndim == 2
     if unbatched:
         cols = cols.unsqueeze(0)
@@ -260,21 +270,9 @@ def pad_spatial(x: Tensor, pads: Sequence[tuple[int, int]], mode: str = "zeros",
     return x
 
 
-# ---- checks that need the tensors (the arguments' checks are in _args; every message names the layer) ----
+# ---- checks that need the tensors (the arguments' checks are in geometry; every message names the layer) ----
 
 
 def _check_bias(bias: Tensor | None, out_channels: int, name: str) -> None:
     if bias is not None and tuple(bias.shape) != (out_channels,):
         raise ValueError(f"{name}: bias must have shape ({out_channels},), one per output channel, got {bias.shape}")
-
-
-def _check_output_size(name, spatial, kernel, stride, pads, dilation) -> None:
-    for n, k, s, (before, after), d in zip(spatial, kernel, stride, pads, dilation):
-        if before == after:
-            out, formula = conv_output_size(n, k, s, before, d), conv_output_size_formula(n, k, s, before, d)
-        else:
-            out = conv_output_size(n + before + after, k, s, 0, d)
-            formula = f"⌊({n} + {before} + {after} − {d}·({k}−1) − 1)/{s}⌋ + 1 = {out}"
-        if out < 1:
-            size = "×".join(map(str, spatial))
-            raise ValueError(f"{name} on a {size} input: {formula}, needs ≥ 1")

@@ -4,30 +4,106 @@ A layer checks its hyperparameters when it is built and passes ``layer=`` to its
 input once, so one helper and one message serve both. Every message names the op or layer
 (``conv2d``, ``Conv2d(k=5, s=1, p=0, d=1)``) and shows the value.
 
+Everything is held by a small frozen :class:`Window`: built once (by a layer when it is constructed, by a
+function on each call), then trusted by the code that slides it.
+
 Examples:
-    >>> conv_geometry("Conv2d", 2, 3, 1, 0, 1)
-    ((3, 3), (1, 1), (0, 0), (1, 1))
-    >>> describe("Conv2d", (5, 5), (1, 1), (0, 0), (1, 1))
-    'Conv2d(k=5, s=1, p=0, d=1)'
+    >>> window = Window.conv("conv2d", 2, 3, stride=2, padding=1)
+    >>> window.name, window.kernel, window.pads
+    ('conv2d(k=3, s=2, p=1, d=1)', (3, 3), [(1, 1), (1, 1)])
+    >>> window.output_size((8, 8))
+    (4, 4)
+    >>> Window.pool("max_pool2d", 2, 2).output_size((1, 5))
+    Traceback (most recent call last):
+    ...
+    ValueError: max_pool2d(k=2, s=2, p=0, d=1) on a 1×5 input: ⌊(1 + 2·0 − 1·(2−1) − 1)/2⌋ + 1 = 0, needs ≥ 1
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..engine.args import int_tuple, positive_int
-from ..shapes import same_padding
+from ..shapes import checked_output_size, same_padding
 
 __all__ = [
-    "PADDING_MODES", "conv_geometry", "padding_pairs", "check_output_padding", "check_groups", "pool_geometry",
-    "compact", "describe",
+    "Window", "WindowAttributes", "PADDING_MODES", "conv_geometry", "padding_pairs", "check_output_padding",
+    "check_groups", "pool_geometry", "compact", "describe",
 ]  # fmt: skip
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")  # PyTorch's order
 
 
-# ---- window geometry: kernel, stride, padding, dilation ----
+# ---- the window, checked once ----
+
+
+@dataclass(frozen=True)
+class Window:
+    """A sliding window's hyperparameters, checked: ``kernel``, ``stride`` and ``dilation`` as n-tuples of
+    positive ints, ``padding`` as n non-negative ints or ``'same'`` / ``'valid'``, and ``name``, the short
+    description every error message starts with (a layer's own, e.g. ``Conv2d(k=5, s=1, p=0, d=1)``)."""
+
+    name: str
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...] | str
+    dilation: tuple[int, ...]
+    ceil_mode: bool = False
+
+    @classmethod
+    def conv(cls, op: str, dims: int, kernel_size: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1, *,
+             strings: Sequence[str] = ("same", "valid"), layer: str | None = None) -> Window:  # fmt: skip
+        """A convolution's window (``padding`` may also be one of ``strings``); ``layer`` names it in errors."""
+        kernel, stride, padding, dilation = conv_geometry(layer or op, dims, kernel_size, stride, padding, dilation,
+                                                          strings)  # fmt: skip
+        return cls(layer or describe(op, kernel, stride, padding, dilation), kernel, stride, padding, dilation)
+
+    @classmethod
+    def pool(cls, op: str, dims: int, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+             ceil_mode: bool = False, *, layer: str | None = None, show_dilation: bool = True) -> Window:  # fmt: skip
+        """A pooling window: ``stride`` defaults to the kernel, padding is at most half the kernel."""
+        kernel, stride, padding, dilation = pool_geometry(layer or op, dims, kernel_size, stride, padding, dilation)
+        name = layer or describe(op, kernel, stride, padding, dilation if show_dilation else None)
+        return cls(name, kernel, stride, padding, dilation, bool(ceil_mode))
+
+    @property
+    def dims(self) -> int:
+        return len(self.kernel)
+
+    @property
+    def pads(self) -> list[tuple[int, int]]:
+        """``(before, after)`` per spatial dim, ``'same'`` and ``'valid'`` resolved."""
+        return padding_pairs(self.padding, self.kernel, self.dilation)
+
+    def output_size(self, spatial: Sequence[int]) -> tuple[int, ...]:
+        """The output's spatial size on an input of spatial size ``spatial``, or an error with the formula."""
+        where = f"{self.name} on a {'×'.join(map(str, spatial))} input"
+        axes = zip(spatial, self.kernel, self.stride, self.dilation, self.pads)
+        return tuple(checked_output_size(where, n, k, s, dilation=d, ceil_mode=self.ceil_mode, pads=pad)
+                     for n, k, s, d, pad in axes)  # fmt: skip
+
+
+class WindowAttributes:
+    """PyTorch's attribute names (``kernel_size``, ``stride``, ``padding``, ``dilation``, ``ceil_mode``) read
+    from a layer's ``window``, so a layer has one checked source of its geometry."""
+
+    window: Window
+
+    kernel_size = property(lambda self: self.window.kernel)
+    stride = property(lambda self: self.window.stride)
+    padding = property(lambda self: self.window.padding)
+    dilation = property(lambda self: self.window.dilation)
+    ceil_mode = property(lambda self: self.window.ceil_mode)
+
+    @property
+    def layer(self) -> str:
+        """A short description for error messages, e.g. ``Conv2d(k=5, s=1, p=0, d=1)``."""
+        return self.window.name
+
+
+# ---- the checks a window is built from: kernel, stride, padding, dilation ----
 
 
 def conv_geometry(

@@ -29,13 +29,12 @@ from math import ceil, floor
 import numpy as np
 
 from ..engine import ops
-from ..engine.args import batched, int_tuple
+from ..engine.args import batched, int_tuple, is_int
 from ..engine.tensor import Tensor, apply
-from ..shapes import pool_output_size, pool_output_size_formula
 from .convolution import IntOrTuple
-from .geometry import describe, pool_geometry
+from .geometry import Window
 
-__all__ = ["max_pool", "avg_pool", "adaptive_avg_pool"]
+__all__ = ["max_pool", "windowed_max_pool", "avg_pool", "windowed_avg_pool", "adaptive_avg_pool"]
 
 
 def max_pool(
@@ -54,14 +53,18 @@ def max_pool(
 
     With ``return_indices``, also where each maximum came from, as PyTorch gives it: an int64 index into the
     flattened spatial dims of the input (``h·W + w`` in 2-D), the first maximum of the window."""
-    op = layer or f"max_pool{dims}d"
-    kernel, stride, padding, dilation = pool_geometry(op, dims, kernel_size, stride, padding, dilation)
-    name = layer or describe(op, kernel, stride, padding, dilation)
-    x, unbatched = batched(name, x, dims)
-    windows = _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill=-np.inf)  # (N, *out, C, *k)
+    window = Window.pool(f"max_pool{dims}d", dims, kernel_size, stride, padding, dilation, ceil_mode, layer=layer)
+    return windowed_max_pool(x, window, return_indices)
+
+
+def windowed_max_pool(x: Tensor, window: Window, return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Max pooling with a checked :class:`~tinygrad_cnn.conv.geometry.Window` (a layer's, built once)."""
+    dims = window.dims
+    x, unbatched = batched(window.name, x, dims)
+    windows = _pool_windows(x, window, fill=-np.inf)  # (N, *out, C, *k)
     positions = valid = None  # only with padding or indices: the flat input position of each window entry
-    if return_indices or any(padding) or ceil_mode:
-        positions = _window_positions(x.shape[2:], kernel, stride, padding, dilation, ceil_mode)  # (1, *out, 1, *k)
+    if return_indices or any(window.padding) or window.ceil_mode:
+        positions = _window_positions(x.shape[2:], window)  # (1, *out, 1, *k)
         valid = positions >= 0  # the entries of each window that are in the input, not in the padding
         valid = None if valid.all() else valid
     reduced = tuple(range(windows.ndim - dims, windows.ndim))
@@ -78,10 +81,10 @@ def max_pool(
     return (out[0], indices[0]) if unbatched else (out, indices)
 
 
-def _window_positions(spatial, kernel, stride, padding, dilation, ceil_mode) -> np.ndarray:
+def _window_positions(spatial: tuple[int, ...], window: Window) -> np.ndarray:
     """The windows of the flat input positions ``0 … Π spatial − 1``, ``(1, *out, 1, *k)``, −1 in the padding."""
     positions = Tensor(np.arange(np.prod(spatial), dtype=np.int64).reshape(1, 1, *spatial))  # (1, 1, *spatial)
-    return _pool_windows(positions, "", kernel, stride, padding, dilation, ceil_mode, fill=-1).numpy()
+    return _pool_windows(positions, window, fill=-1).numpy()
 
 
 def avg_pool(
@@ -97,19 +100,26 @@ def avg_pool(
     layer: str | None = None,
 ) -> Tensor:
     """Mean over each window, divided as PyTorch divides (see the module docstring)."""
-    op = layer or f"avg_pool{dims}d"
-    kernel, stride, padding, dilation = pool_geometry(op, dims, kernel_size, stride, padding, 1)
-    name = layer or describe(op, kernel, stride, padding)
-    x, unbatched = batched(name, x, dims)
-    windows = _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill=0.0)  # (N, *out, C, *k)
+    window = Window.pool(f"avg_pool{dims}d", dims, kernel_size, stride, padding, 1, ceil_mode, layer=layer,
+                         show_dilation=False)  # fmt: skip
+    if divisor_override is not None and (not is_int(divisor_override) or divisor_override == 0):
+        raise ValueError(f"{window.name}: divisor_override must be a non-zero int, got {divisor_override!r}")
+    return windowed_avg_pool(x, window, count_include_pad, divisor_override)
+
+
+def windowed_avg_pool(
+    x: Tensor, window: Window, count_include_pad: bool = True, divisor_override: int | None = None
+) -> Tensor:
+    """Average pooling with a checked window and ``divisor_override``."""
+    dims = window.dims
+    x, unbatched = batched(window.name, x, dims)
+    windows = _pool_windows(x, window, fill=0.0)  # (N, *out, C, *k)
     sums = windows.sum(dim=tuple(range(-dims, 0)))  # (N, *out, C)
     out_size = sums.shape[1:-1]
     if divisor_override is not None:
-        if not isinstance(divisor_override, (int, np.integer)) or divisor_override == 0:
-            raise ValueError(f"{name}: divisor_override must be a non-zero int, got {divisor_override!r}")
         divisor = np.full(out_size, float(divisor_override))
     else:
-        divisor = _window_counts(x.shape[2:], out_size, kernel, stride, padding, count_include_pad)  # (*out)
+        divisor = _window_counts(x.shape[2:], out_size, window, count_include_pad)  # (*out)
     out = sums / Tensor(divisor[..., None].astype(x.dtype))  # (*out, 1) broadcasts over (N, *out, C)
     out = out.permute(0, -1, *range(1, 1 + dims))  # -> (N, C, *out)
     return out[0] if unbatched else out
@@ -140,15 +150,11 @@ def _averaging_matrix(n: int, m: int) -> np.ndarray:
     return matrix
 
 
-def _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill) -> Tensor:
+def _pool_windows(x: Tensor, window: Window, fill: float) -> Tensor:
     """Pad (``fill`` on the left and right, plus the ``ceil_mode`` overhang) and take the windows."""
     spatial = x.shape[2:]
-    out_size = [pool_output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in
-                zip(spatial, kernel, stride, padding, dilation)]  # fmt: skip
-    for n, k, s, p, d, out in zip(spatial, kernel, stride, padding, dilation, out_size):
-        if out < 1:
-            formula = pool_output_size_formula(n, k, s, p, d, ceil_mode)
-            raise ValueError(f"{name} on a {'×'.join(map(str, spatial))} input: {formula}, needs ≥ 1")
+    kernel, stride, padding, dilation = window.kernel, window.stride, window.padding, window.dilation
+    out_size = window.output_size(spatial)
     extent = [(out - 1) * s + d * (k - 1) + 1 for out, s, d, k in zip(out_size, stride, dilation, kernel)]
     pads = [(p, max(p, span - n - p)) for p, span, n in zip(padding, extent, spatial)]  # overhang on the right
     padded = x.pad(((0, 0), (0, 0), *pads), value=fill) if any(map(any, pads)) else x
@@ -157,11 +163,11 @@ def _pool_windows(x, name, kernel, stride, padding, dilation, ceil_mode, fill) -
     return windows[index] if windows.shape[1 : 1 + len(kernel)] != tuple(out_size) else windows
 
 
-def _window_counts(spatial, out_size, kernel, stride, padding, count_include_pad) -> np.ndarray:
+def _window_counts(spatial, out_size, window: Window, count_include_pad: bool) -> np.ndarray:
     """How many values each window averages: per axis, the part of the window inside [−p, n+p) (with
     ``count_include_pad``) or inside [0, n); the product over axes."""
     per_axis = []
-    for n, out, k, s, p in zip(spatial, out_size, kernel, stride, padding):
+    for n, out, k, s, p in zip(spatial, out_size, window.kernel, window.stride, window.padding):
         start = np.arange(out) * s - p
         low, high = (-p, n + p) if count_include_pad else (0, n)
         per_axis.append(np.minimum(start + k, high) - np.maximum(start, low))

@@ -47,6 +47,8 @@ from math import prod
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..dims import for_dims
+
 __all__ = [
     "convnd_reference", "conv1d_reference", "conv2d_reference", "conv3d_reference",
     "conv_transposend_reference", "conv_transpose1d_reference", "conv_transpose2d_reference",
@@ -100,21 +102,23 @@ def convnd_reference(
     return out if bias is None else out + _float(bias).reshape(-1, *[1] * dims)
 
 
-def conv1d_reference(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """1-D convolution of ``x`` (N, C_in, L) with ``weight`` (C_out, C_in/groups, k); see :func:`convnd_reference`.
+def _conv_reference(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros", *, dims):
+    x, weight = _expect_dims(x, weight, dims, f"conv{dims}d_reference")
+    return convnd_reference(x, weight, bias, stride, padding, dilation, groups, padding_mode)
+
+
+conv1d_reference = for_dims(_conv_reference, 1, "conv1d_reference", """
+    1-D convolution of ``x`` (N, C_in, L) with ``weight`` (C_out, C_in/groups, k); see :func:`convnd_reference`.
 
     Examples:
         >>> conv1d_reference([[[1, 2, 3, 4]]], [[[1, -1]]])      # differences of neighbours
         array([[[-1., -1., -1.]]])
         >>> conv1d_reference([[[1, 2, 3]]], [[[1]]], padding=2, padding_mode="reflect")
         array([[[3., 2., 1., 2., 3., 2., 1.]]])
-    """
-    x, weight = _expect_dims(x, weight, 1, "conv1d_reference")
-    return convnd_reference(x, weight, bias, stride, padding, dilation, groups, padding_mode)
+    """)
 
-
-def conv2d_reference(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """2-D convolution of ``x`` (N, C_in, H, W) with ``weight`` (C_out, C_in/groups, kH, kW).
+conv2d_reference = for_dims(_conv_reference, 2, "conv2d_reference", """
+    2-D convolution of ``x`` (N, C_in, H, W) with ``weight`` (C_out, C_in/groups, kH, kW).
 
     Examples:
         >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
@@ -123,15 +127,10 @@ def conv2d_reference(x, weight, bias=None, stride=1, padding=0, dilation=1, grou
                [42., 50.]])
         >>> conv2d_reference(x, np.ones((1, 1, 2, 2)), padding="same").shape   # pads 0 left, 1 right
         (1, 1, 4, 4)
-    """
-    x, weight = _expect_dims(x, weight, 2, "conv2d_reference")
-    return convnd_reference(x, weight, bias, stride, padding, dilation, groups, padding_mode)
+    """)
 
-
-def conv3d_reference(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
-    """3-D convolution of ``x`` (N, C_in, D, H, W) with ``weight`` (C_out, C_in/groups, kD, kH, kW)."""
-    x, weight = _expect_dims(x, weight, 3, "conv3d_reference")
-    return convnd_reference(x, weight, bias, stride, padding, dilation, groups, padding_mode)
+conv3d_reference = for_dims(_conv_reference, 3, "conv3d_reference", """
+    3-D convolution of ``x`` (N, C_in, D, H, W) with ``weight`` (C_out, C_in/groups, kD, kH, kW).""")
 
 
 def conv_transposend_reference(
@@ -175,29 +174,27 @@ def conv_transposend_reference(
     return out if bias is None else out + _float(bias).reshape(-1, *[1] * dims)
 
 
-def conv_transpose1d_reference(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """1-D transposed convolution of ``x`` (N, C_in, L) with ``weight`` (C_in, C_out/groups, k)."""
-    x, weight = _expect_dims(x, weight, 1, "conv_transpose1d_reference")
+def _conv_transpose_reference(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1, *,
+                              dims):  # fmt: skip
+    x, weight = _expect_dims(x, weight, dims, f"conv_transpose{dims}d_reference")
     return conv_transposend_reference(x, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
-def conv_transpose2d_reference(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """2-D transposed convolution of ``x`` (N, C_in, H, W) with ``weight`` (C_in, C_out/groups, kH, kW).
+conv_transpose1d_reference = for_dims(_conv_transpose_reference, 1, "conv_transpose1d_reference", """
+    1-D transposed convolution of ``x`` (N, C_in, L) with ``weight`` (C_in, C_out/groups, k).""")
+
+conv_transpose2d_reference = for_dims(_conv_transpose_reference, 2, "conv_transpose2d_reference", """
+    2-D transposed convolution of ``x`` (N, C_in, H, W) with ``weight`` (C_in, C_out/groups, kH, kW).
 
     Examples:
         >>> conv_transpose2d_reference(np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)))[0, 0]   # overlaps count
         array([[1., 2., 1.],
                [2., 4., 2.],
                [1., 2., 1.]])
-    """
-    x, weight = _expect_dims(x, weight, 2, "conv_transpose2d_reference")
-    return conv_transposend_reference(x, weight, bias, stride, padding, output_padding, groups, dilation)
+    """)
 
-
-def conv_transpose3d_reference(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """3-D transposed convolution of ``x`` (N, C_in, D, H, W) with ``weight`` (C_in, C_out/groups, kD, kH, kW)."""
-    x, weight = _expect_dims(x, weight, 3, "conv_transpose3d_reference")
-    return conv_transposend_reference(x, weight, bias, stride, padding, output_padding, groups, dilation)
+conv_transpose3d_reference = for_dims(_conv_transpose_reference, 3, "conv_transpose3d_reference", """
+    3-D transposed convolution of ``x`` (N, C_in, D, H, W) with ``weight`` (C_in, C_out/groups, kD, kH, kW).""")
 
 
 def dense_reference(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -> np.ndarray:
@@ -219,99 +216,7 @@ def dense_reference(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = No
 # --------------------------------------------------------------------------------------------------
 
 
-def max_pool1d_reference(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """Max over each window of ``x`` (N, C, L); padding is −∞.
-
-    Examples:
-        >>> max_pool1d_reference([[[1, 5, 2, 0, 3]]], 2)                  # the last 3 is not in a full window
-        array([[[5., 2.]]])
-        >>> max_pool1d_reference([[[1, 5, 2, 0, 3]]], 2, ceil_mode=True)  # ... unless ceil_mode
-        array([[[5., 2., 3.]]])
-    """
-    return _max_pool(x, 1, kernel_size, stride, padding, dilation, ceil_mode)
-
-
-def max_pool2d_reference(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """Max over each window of ``x`` (N, C, H, W); padding is −∞."""
-    return _max_pool(x, 2, kernel_size, stride, padding, dilation, ceil_mode)
-
-
-def max_pool3d_reference(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """Max over each window of ``x`` (N, C, D, H, W); padding is −∞."""
-    return _max_pool(x, 3, kernel_size, stride, padding, dilation, ceil_mode)
-
-
-def max_pool1d_backward_reference(x, grad_out, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """Gradient of ``max_pool1d_reference`` with respect to ``x``, given the output's gradient ``grad_out``."""
-    return _max_pool_backward(x, grad_out, 1, kernel_size, stride, padding, dilation, ceil_mode)
-
-
-def max_pool2d_backward_reference(x, grad_out, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """Gradient of ``max_pool2d_reference``: each output's gradient goes to the **first** maximal element of
-    its window in row-major order (PyTorch's CPU rule for ties); overlapping windows add up. A dilated
-    window lying wholly in the padding (its max is −∞) passes no gradient; PyTorch's backward aborts there.
-
-    Examples:
-        >>> x = np.array([[[[1.0, 7.0, 7.0], [7.0, 0.0, 0.0]]]])
-        >>> max_pool2d_backward_reference(x, np.ones((1, 1, 1, 2)), 2, stride=1)[0, 0]   # both windows pick x[0, 1]
-        array([[0., 2., 0.],
-               [0., 0., 0.]])
-    """
-    return _max_pool_backward(x, grad_out, 2, kernel_size, stride, padding, dilation, ceil_mode)
-
-
-def max_pool3d_backward_reference(x, grad_out, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """Gradient of ``max_pool3d_reference`` with respect to ``x`` (first maximum of each window)."""
-    return _max_pool_backward(x, grad_out, 3, kernel_size, stride, padding, dilation, ceil_mode)
-
-
-def avg_pool1d_reference(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    """Mean over each window of ``x`` (N, C, L), with PyTorch's divisor.
-
-    Examples:
-        >>> avg_pool1d_reference([[[3.0, 3.0, 3.0]]], 2, padding=1)                          # pads count
-        array([[[1.5, 3. ]]])
-        >>> avg_pool1d_reference([[[3.0, 3.0, 3.0]]], 2, padding=1, count_include_pad=False)
-        array([[[3., 3.]]])
-    """
-    return _avg_pool(x, 1, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
-
-
-def avg_pool2d_reference(
-    x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
-):
-    """Mean over each window of ``x`` (N, C, H, W); ``divisor_override`` replaces every divisor."""
-    return _avg_pool(x, 2, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-
-
-def avg_pool3d_reference(
-    x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
-):
-    """Mean over each window of ``x`` (N, C, D, H, W); ``divisor_override`` replaces every divisor."""
-    return _avg_pool(x, 3, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-
-
-def adaptive_avg_pool1d_reference(x, output_size):
-    """Average ``x`` (N, C, L) into ``output_size`` bins ``[⌊i·L/m⌋, ⌈(i+1)·L/m⌉)``, which may overlap.
-
-    Examples:
-        >>> adaptive_avg_pool1d_reference([[[0.0, 1.0, 2.0, 3.0, 4.0]]], 3)   # bins [0,2) [1,4) [3,5)
-        array([[[0.5, 2. , 3.5]]])
-    """
-    return _adaptive_avg_pool(x, 1, output_size)
-
-
-def adaptive_avg_pool2d_reference(x, output_size):
-    """Average ``x`` (N, C, H, W) into ``output_size`` bins per axis (``None`` keeps an axis's size)."""
-    return _adaptive_avg_pool(x, 2, output_size)
-
-
-def adaptive_avg_pool3d_reference(x, output_size):
-    """Average ``x`` (N, C, D, H, W) into ``output_size`` bins per axis (``None`` keeps an axis's size)."""
-    return _adaptive_avg_pool(x, 3, output_size)
-
-
-def _max_pool(x, dims, kernel_size, stride, padding, dilation, ceil_mode) -> np.ndarray:
+def _max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *, dims) -> np.ndarray:
     x = _float(x)
     kernel, stride, padding, dilation = _pool_args(x, dims, kernel_size, stride, padding, dilation, "max_pool")
     out_size = [_pool_out_size(*args, ceil_mode) for args in zip(x.shape[2:], kernel, stride, padding, dilation)]
@@ -322,7 +227,8 @@ def _max_pool(x, dims, kernel_size, stride, padding, dilation, ceil_mode) -> np.
     return out
 
 
-def _max_pool_backward(x, grad_out, dims, kernel_size, stride, padding, dilation, ceil_mode) -> np.ndarray:
+def _max_pool_backward(x, grad_out, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *,
+                       dims) -> np.ndarray:  # fmt: skip
     x, grad_out = _float(x), _float(grad_out)
     kernel, stride, padding, dilation = _pool_args(x, dims, kernel_size, stride, padding, dilation, "max_pool")
     out_size = [_pool_out_size(*args, ceil_mode) for args in zip(x.shape[2:], kernel, stride, padding, dilation)]
@@ -346,7 +252,8 @@ def _max_pool_backward(x, grad_out, dims, kernel_size, stride, padding, dilation
     return grad[(slice(None), slice(None), *[slice(p, p + n) for p, n in zip(padding, x.shape[2:])])]
 
 
-def _avg_pool(x, dims, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override) -> np.ndarray:
+def _avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None,
+              *, dims) -> np.ndarray:  # fmt: skip
     x = _float(x)
     kernel, stride, padding, _ = _pool_args(x, dims, kernel_size, stride, padding, 1, "avg_pool")
     out_size = [_pool_out_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip(x.shape[2:], kernel, stride, padding)]
@@ -361,7 +268,7 @@ def _avg_pool(x, dims, kernel_size, stride, padding, ceil_mode, count_include_pa
     return out
 
 
-def _adaptive_avg_pool(x, dims, output_size) -> np.ndarray:
+def _adaptive_avg_pool(x, output_size, *, dims) -> np.ndarray:
     x = _float(x)
     spatial = x.shape[2:]
     sizes = _tuple(output_size, dims)
@@ -371,6 +278,75 @@ def _adaptive_avg_pool(x, dims, output_size) -> np.ndarray:
         bins = [slice(i * n // m, -(-(i + 1) * n // m)) for i, n, m in zip(pos, spatial, sizes)]  # ⌊i·n/m⌋, ⌈(i+1)·n/m⌉
         out[(b, c, *pos)] = np.mean(x[(b, c, *bins)])
     return out
+
+
+max_pool1d_reference = for_dims(_max_pool, 1, "max_pool1d_reference", """
+    Max over each window of ``x`` (N, C, L); padding is −∞.
+
+    Examples:
+        >>> max_pool1d_reference([[[1, 5, 2, 0, 3]]], 2)                  # the last 3 is not in a full window
+        array([[[5., 2.]]])
+        >>> max_pool1d_reference([[[1, 5, 2, 0, 3]]], 2, ceil_mode=True)  # ... unless ceil_mode
+        array([[[5., 2., 3.]]])
+    """)
+
+max_pool2d_reference = for_dims(_max_pool, 2, "max_pool2d_reference", """
+    Max over each window of ``x`` (N, C, H, W); padding is −∞.""")
+
+max_pool3d_reference = for_dims(_max_pool, 3, "max_pool3d_reference", """
+    Max over each window of ``x`` (N, C, D, H, W); padding is −∞.""")
+
+
+max_pool1d_backward_reference = for_dims(_max_pool_backward, 1, "max_pool1d_backward_reference", """
+    Gradient of ``max_pool1d_reference`` with respect to ``x``, given the output's gradient ``grad_out``.""")
+
+max_pool2d_backward_reference = for_dims(_max_pool_backward, 2, "max_pool2d_backward_reference", """
+    Gradient of ``max_pool2d_reference``: each output's gradient goes to the **first** maximal element of
+    its window in row-major order (PyTorch's CPU rule for ties); overlapping windows add up. A dilated
+    window lying wholly in the padding (its max is −∞) passes no gradient; PyTorch's backward aborts there.
+
+    Examples:
+        >>> x = np.array([[[[1.0, 7.0, 7.0], [7.0, 0.0, 0.0]]]])
+        >>> max_pool2d_backward_reference(x, np.ones((1, 1, 1, 2)), 2, stride=1)[0, 0]   # both windows pick x[0, 1]
+        array([[0., 2., 0.],
+               [0., 0., 0.]])
+    """)
+
+max_pool3d_backward_reference = for_dims(_max_pool_backward, 3, "max_pool3d_backward_reference", """
+    Gradient of ``max_pool3d_reference`` with respect to ``x`` (first maximum of each window).""")
+
+
+avg_pool1d_reference = for_dims(_avg_pool, 1, "avg_pool1d_reference", """
+    Mean over each window of ``x`` (N, C, L), with PyTorch's divisor.
+
+    Examples:
+        >>> avg_pool1d_reference([[[3.0, 3.0, 3.0]]], 2, padding=1)                          # pads count
+        array([[[1.5, 3. ]]])
+        >>> avg_pool1d_reference([[[3.0, 3.0, 3.0]]], 2, padding=1, count_include_pad=False)
+        array([[[3., 3.]]])
+    """, drop=("divisor_override",))
+
+avg_pool2d_reference = for_dims(_avg_pool, 2, "avg_pool2d_reference", """
+    Mean over each window of ``x`` (N, C, H, W); ``divisor_override`` replaces every divisor.""")
+
+avg_pool3d_reference = for_dims(_avg_pool, 3, "avg_pool3d_reference", """
+    Mean over each window of ``x`` (N, C, D, H, W); ``divisor_override`` replaces every divisor.""")
+
+
+adaptive_avg_pool1d_reference = for_dims(_adaptive_avg_pool, 1, "adaptive_avg_pool1d_reference", """
+    Average ``x`` (N, C, L) into ``output_size`` bins ``[⌊i·L/m⌋, ⌈(i+1)·L/m⌉)``, which may overlap.
+
+    Examples:
+        >>> adaptive_avg_pool1d_reference([[[0.0, 1.0, 2.0, 3.0, 4.0]]], 3)   # bins [0,2) [1,4) [3,5)
+        array([[[0.5, 2. , 3.5]]])
+    """)
+
+adaptive_avg_pool2d_reference = for_dims(_adaptive_avg_pool, 2, "adaptive_avg_pool2d_reference", """
+    Average ``x`` (N, C, H, W) into ``output_size`` bins per axis (``None`` keeps an axis's size).""")
+
+adaptive_avg_pool3d_reference = for_dims(_adaptive_avg_pool, 3, "adaptive_avg_pool3d_reference", """
+    Average ``x`` (N, C, D, H, W) into ``output_size`` bins per axis (``None`` keeps an axis's size).""")
+
 
 
 # --------------------------------------------------------------------------------------------------
@@ -525,3 +501,13 @@ def _check_conv_transpose(x: np.ndarray, weight: np.ndarray, groups: int, dims: 
 def _check_positive(sizes, name: str, reason: str) -> None:
     if any(n < 1 for n in sizes):
         raise ValueError(f"{name}: output size {tuple(sizes)} is empty: {reason}")
+
+
+__test__ = {f.__name__: f for f in (  # doctest runs the made functions' examples too
+    conv1d_reference, conv2d_reference, conv3d_reference,
+    conv_transpose1d_reference, conv_transpose2d_reference, conv_transpose3d_reference,
+    max_pool1d_reference, max_pool2d_reference, max_pool3d_reference,
+    max_pool1d_backward_reference, max_pool2d_backward_reference, max_pool3d_backward_reference,
+    avg_pool1d_reference, avg_pool2d_reference, avg_pool3d_reference,
+    adaptive_avg_pool1d_reference, adaptive_avg_pool2d_reference, adaptive_avg_pool3d_reference,
+)}  # fmt: skip

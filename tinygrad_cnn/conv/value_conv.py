@@ -33,7 +33,7 @@ import numpy as np
 
 from ..engine.rng import default_generator
 from ..engine.value import Value
-from ..shapes import conv_output_size, conv_output_size_formula
+from ..shapes import checked_output_size
 
 __all__ = ["conv1d", "conv2d", "conv_parameters", "to_values", "to_numbers"]
 
@@ -225,14 +225,9 @@ def _check_channels(name: str, c_in: int, c_weight: int, bias: Sequence[Scalar] 
 def _output_size(name: str, axis: str, n: int, k: int, stride: int, padding: int, dilation: int) -> int:
     if stride < 1 or dilation < 1 or padding < 0:
         raise ValueError(f"{name}: need stride ≥ 1, dilation ≥ 1, padding ≥ 0; got {stride}, {dilation}, {padding}")
-    out = conv_output_size(n, k, stride, padding, dilation)
-    if out < 1:
-        raise ValueError(
-            f"{name}: the kernel is larger than the padded input along {axis}: it spans {dilation * (k - 1) + 1} "
-            f"(k={k}, dilation={dilation}) but the input has {n} + 2·{padding} = {n + 2 * padding}; "
-            f"output size {conv_output_size_formula(n, k, stride, padding, dilation)}"
-        )
-    return out
+    where = (f"{name}: the kernel is larger than the padded input along {axis}: it spans {dilation * (k - 1) + 1} "
+             f"(k={k}, dilation={dilation}) but the input has {n} + 2·{padding} = {n + 2 * padding}; output size")
+    return checked_output_size(where, n, k, stride, padding, dilation)
 
 
 def _pair(value: Pair, what: str) -> tuple[int, int]:

@@ -335,25 +335,16 @@ class Cat(Function):
 
 
 class Matmul(Function):
-    """``a @ b`` with NumPy's rules: 1-D operands are promoted to matrices, batch axes broadcast."""
+    """``a @ b`` of matrices ``(..., m, k) @ (..., k, n)``, batch axes broadcast (``matmul()`` promotes 1-D
+    operands to matrices before it gets here)."""
 
     def forward(self, a, b):
         self.a, self.b = a, b
         return a @ b
 
     def backward(self, g):
-        a = self.a[None, :] if self.a.ndim == 1 else self.a  # (k,) -> (1, k)
-        b = self.b[:, None] if self.b.ndim == 1 else self.b  # (k,) -> (k, 1)
-        if self.b.ndim == 1:
-            g = g[..., None]  # (..., m) -> (..., m, 1)
-        if self.a.ndim == 1:
-            g = np.expand_dims(g, -2)  # (..., n) -> (..., 1, n)
-        ga = g @ _transposed(b) if self.needs_input_grad[0] else None  # (..., m, k)
-        gb = np.swapaxes(a, -1, -2) @ g if self.needs_input_grad[1] else None  # (..., k, n)
-        if ga is not None and self.a.ndim == 1:
-            ga = ga[..., 0, :]  # (..., 1, k) -> (..., k)
-        if gb is not None and self.b.ndim == 1:
-            gb = gb[..., 0]  # (..., k, 1) -> (..., k)
+        ga = g @ _transposed(self.b) if self.needs_input_grad[0] else None  # (..., m, n) @ (..., n, k)
+        gb = np.swapaxes(self.a, -1, -2) @ g if self.needs_input_grad[1] else None  # (..., k, m) @ (..., m, n)
         return ga, gb
 
 

@@ -593,6 +593,12 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
                 f"matmul: shapes {a_t.shape} and {b_t.shape} have batch dims {a_t.shape[:-2]} and "
                 f"{b_t.shape[:-2]}, which cannot be broadcast together"
             ) from None
+    if a_t.ndim == 1 or b_t.ndim == 1:  # NumPy's promotion, done here so the rule sees matrices only
+        rows = a_t.reshape(1, -1) if a_t.ndim == 1 else a_t  # (k,) -> (1, k)
+        cols = b_t.reshape(-1, 1) if b_t.ndim == 1 else b_t  # (k,) -> (k, 1)
+        out = apply(ops.Matmul, rows, cols)  # (..., m, n) with m = 1 or n = 1 for the promoted operand
+        out_shape = out.shape[:-2] + out.shape[-2:][a_t.ndim == 1 : 2 - (b_t.ndim == 1)]
+        return out.reshape(out_shape)  # the promoted dims dropped again
     return apply(ops.Matmul, a_t, b_t)
 
 

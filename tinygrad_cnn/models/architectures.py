@@ -37,7 +37,7 @@ import numpy as np
 from .. import nn
 from ..engine.tensor import Tensor, cat
 from ..nn import functional as F
-from ..shapes import conv_output_size, conv_output_size_formula, pool_output_size, pool_output_size_formula
+from ..shapes import checked_output_size
 
 __all__ = [
     "Layer", "Architecture", "ARCHITECTURES", "LENET5_C3_TABLE", "output_shapes", "build", "from_module",
@@ -310,26 +310,10 @@ def _next_shape(layer: Layer, shape: tuple[int, ...]) -> tuple[int, ...]:
             raise ValueError(f"{where}: groups={layer.groups} must divide {channels} and {layer.out} channels")
         if layer.table and max(max(maps) for maps in layer.table) >= channels:
             raise ValueError(f"{where}: the connection table names input maps beyond {channels}")
-        out = [_window_count(where, n, k, s, p, d) for n, k, s, p, d in
-               zip(sizes, layer.kernel, layer.stride, layer.padding, layer.dilation)]  # fmt: skip
-        return (layer.out, *out)
-    out = [_pool_count(where, n, k, s, p, d, layer.ceil_mode) for n, k, s, p, d in
+    ceil_mode = layer.ceil_mode and layer.kind != "conv"
+    out = [checked_output_size(where, n, k, s, p, d, ceil_mode=ceil_mode) for n, k, s, p, d in
            zip(sizes, layer.kernel, layer.stride, layer.padding, layer.dilation)]  # fmt: skip
-    return (channels, *out)
-
-
-def _window_count(where: str, n: int, k: int, s: int, p: int, d: int) -> int:
-    out = conv_output_size(n, k, s, p, d)
-    if out < 1:
-        raise ValueError(f"{where}: {conv_output_size_formula(n, k, s, p, d)}, needs ≥ 1")
-    return out
-
-
-def _pool_count(where: str, n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
-    out = pool_output_size(n, k, s, p, d, ceil_mode)
-    if out < 1:
-        raise ValueError(f"{where}: {pool_output_size_formula(n, k, s, p, d, ceil_mode)}, needs ≥ 1")
-    return out
+    return (layer.out if layer.kind == "conv" else channels, *out)
 
 
 # ---- LeNet-5's own layers ----------------------------------------------------------------------------------

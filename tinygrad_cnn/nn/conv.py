@@ -1,8 +1,8 @@
 """Convolution layers: a weight of shape ``(C_out, C_in / groups, *kernel)`` shared by every window.
 
-The arithmetic lives in :mod:`tinygrad_cnn.functional`; a layer holds the weight and bias, checks its
-hyperparameters once, at construction, and passes its description as ``layer=`` so that the function's
-checks of each input name the layer.
+The arithmetic lives in :mod:`tinygrad_cnn.conv.convolution`; a layer holds the weight and bias, checks its
+hyperparameters once, at construction, into a frozen :class:`~tinygrad_cnn.conv.geometry.Window` whose name
+(the layer's) starts every error about an input.
 
 Examples:
     >>> import numpy as np
@@ -22,49 +22,30 @@ from typing import Any
 
 import numpy as np
 
-from ..conv.geometry import PADDING_MODES, check_groups, check_output_padding, conv_geometry, describe
+from ..conv.convolution import windowed_conv, windowed_conv_transpose
+from ..conv.geometry import PADDING_MODES, Window, WindowAttributes, check_groups, check_output_padding
 from ..engine.args import float_dtype, one_of, positive_int
 from ..engine.tensor import Tensor
-from . import functional as F
 from . import init
 from .module import Module, Parameter
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
 
 
-class _ConvNd(Module):
-    """What all convolutions share: hyperparameter checks, weight and bias, PyTorch's initialisation."""
+class _ConvNd(WindowAttributes, Module):
+    """What all convolutions share: a :class:`~tinygrad_cnn.conv.geometry.Window` checked once, the weight and
+    bias, PyTorch's initialisation and attribute names."""
 
     dims = 0  # number of spatial dims, set by each subclass
     transposed = False
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: int | tuple[int, ...],
-        stride: int | tuple[int, ...],
-        padding: int | tuple[int, ...] | str,
-        dilation: int | tuple[int, ...],
-        groups: int,
-        bias: bool,
-        padding_mode: str,
-        output_padding: int | tuple[int, ...],
-        dtype: Any,
-        generator: np.random.Generator | None,
-    ) -> None:
-        super().__init__()
+    def _build(self, in_channels: int, out_channels: int, groups: int, bias: bool, dtype: Any,
+               generator: np.random.Generator | None) -> None:  # fmt: skip
+        """Check the channels, make the weight and bias, initialise them; ``self.window`` is already set."""
         name = type(self).__name__
         self.in_channels = positive_int(name, "in_channels", in_channels)
         self.out_channels = positive_int(name, "out_channels", out_channels)
         self.groups = check_groups(name, groups, self.in_channels, self.out_channels)
-        strings = () if self.transposed else ("same", "valid")
-        self.kernel_size, self.stride, self.padding, self.dilation = conv_geometry(
-            name, self.dims, kernel_size, stride, padding, dilation, strings
-        )
-        self.output_padding = check_output_padding(name, output_padding, self.stride, self.dilation)
-        self.padding_mode = one_of(name, "padding_mode", padding_mode, ("zeros",) if self.transposed else PADDING_MODES)
-
         dtype = float_dtype(name, dtype)
         if self.transposed:
             shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
@@ -86,11 +67,6 @@ class _ConvNd(Module):
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
-    @property
-    def layer(self) -> str:
-        """A short description for error messages, e.g. ``Conv2d(k=5, s=1, p=0, d=1)``."""
-        return describe(type(self).__name__, self.kernel_size, self.stride, self.padding, self.dilation)
-
     def extra_repr(self) -> str:
         n = self.dims
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -98,13 +74,13 @@ class _ConvNd(Module):
             text += f", padding={self.padding}"
         if self.dilation != (1,) * n:
             text += f", dilation={self.dilation}"
-        if self.output_padding != (0,) * n:
+        if getattr(self, "output_padding", (0,) * n) != (0,) * n:
             text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
-        if self.padding_mode != "zeros":
+        if getattr(self, "padding_mode", "zeros") != "zeros":
             text += f", padding_mode={self.padding_mode}"
         return text
 
@@ -128,17 +104,14 @@ class _Conv(_ConvNd):
         dtype: Any = None,
         generator: np.random.Generator | None = None,
     ) -> None:
-        super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
-            0, dtype, generator,
-        )  # fmt: skip
+        super().__init__()
+        name = type(self).__name__
+        self.window = Window.conv(name, self.dims, kernel_size, stride, padding, dilation)
+        self.padding_mode = one_of(name, "padding_mode", padding_mode, PADDING_MODES)
+        self._build(in_channels, out_channels, groups, bias, dtype, generator)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[self.dims]
-        return conv(
-            x, self.weight, self.bias, stride=self.stride, padding=self.padding, dilation=self.dilation,
-            groups=self.groups, padding_mode=self.padding_mode, layer=self.layer,
-        )  # fmt: skip
+        return windowed_conv(x, self.weight, self.bias, self.window, self.groups, self.padding_mode)
 
 
 class Conv1d(_Conv):
@@ -181,17 +154,15 @@ class _ConvTranspose(_ConvNd):
         dtype: Any = None,
         generator: np.random.Generator | None = None,
     ) -> None:
-        super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
-            output_padding, dtype, generator,
-        )  # fmt: skip
+        super().__init__()
+        name = type(self).__name__
+        self.window = Window.conv(name, self.dims, kernel_size, stride, padding, dilation, strings=())
+        self.output_padding = check_output_padding(name, output_padding, self.stride, self.dilation)
+        self.padding_mode = one_of(name, "padding_mode", padding_mode, ("zeros",))
+        self._build(in_channels, out_channels, groups, bias, dtype, generator)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv_transpose = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[self.dims]
-        return conv_transpose(
-            x, self.weight, self.bias, stride=self.stride, padding=self.padding,
-            output_padding=self.output_padding, groups=self.groups, dilation=self.dilation, layer=self.layer,
-        )  # fmt: skip
+        return windowed_conv_transpose(x, self.weight, self.bias, self.window, self.output_padding, self.groups)
 
 
 class ConvTranspose1d(_ConvTranspose):

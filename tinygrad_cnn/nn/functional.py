@@ -21,6 +21,7 @@ import numpy as np
 
 from ..conv.convolution import IntOrTuple, conv, conv_transpose, fold, pad_spatial, unfold
 from ..conv.pooling import adaptive_avg_pool, avg_pool, max_pool
+from ..dims import for_dims
 from ..engine.args import one_of, probability
 from ..engine.rng import default_generator
 from ..engine.tensor import Tensor
@@ -42,24 +43,53 @@ def _check_weight(name: str, weight: Tensor, dims: int) -> None:
         raise ValueError(f"{name}: weight must have {dims + 2} dims (C_out, C_in/groups, *kernel), got {weight.shape}")
 
 
-def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrTuple = 1,
-           padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1, groups: int = 1,
-           padding_mode: str = "zeros", *, layer: str | None = None) -> Tensor:  # fmt: skip
-    """1-D convolution of ``(N, C_in, L)`` with ``(C_out, C_in/groups, k)``:
+# ---- the N-d functions; PyTorch's per-dimension names below are made from them ----
+
+
+def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrTuple = 1,
+            padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1, groups: int = 1,
+            padding_mode: str = "zeros", *, dims: int, layer: str | None = None) -> Tensor:  # fmt: skip
+    _check_weight(layer or f"conv{dims}d", weight, dims)
+    return conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, layer=layer)
+
+
+def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrTuple = 1,
+                      padding: IntOrTuple = 0, output_padding: IntOrTuple = 0, groups: int = 1,
+                      dilation: IntOrTuple = 1, *, dims: int, layer: str | None = None) -> Tensor:  # fmt: skip
+    _check_weight(layer or f"conv_transpose{dims}d", weight, dims)
+    return conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, layer=layer)
+
+
+def _max_poolnd(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None = None, padding: IntOrTuple = 0,
+                dilation: IntOrTuple = 1, ceil_mode: bool = False, return_indices: bool = False,
+                *, dims: int, layer: str | None = None) -> Tensor | tuple[Tensor, Tensor]:  # fmt: skip
+    return max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims=dims, layer=layer)
+
+
+def _avg_poolnd(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None = None, padding: IntOrTuple = 0,
+                ceil_mode: bool = False, count_include_pad: bool = True, divisor_override: int | None = None,
+                *, dims: int, layer: str | None = None) -> Tensor:  # fmt: skip
+    return avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+                    dims=dims, layer=layer)  # fmt: skip
+
+
+def _adaptive_avg_poolnd(input: Tensor, output_size: IntOrTuple, *, dims: int, layer: str | None = None) -> Tensor:
+    return adaptive_avg_pool(input, output_size, dims=dims, layer=layer)
+
+
+# ---- PyTorch's names, each with its own docstring and example ----
+
+conv1d = for_dims(_convnd, 1, "conv1d", """
+    1-D convolution of ``(N, C_in, L)`` with ``(C_out, C_in/groups, k)``:
     ``out[n, o, i] = b[o] + Σ_{c, j} w[o, c, j] · x[n, c, s·i + d·j − p]``.
 
     Examples:
         >>> conv1d(Tensor([[[1.0, 2.0, 4.0, 8.0]]]), Tensor([[[-1.0, 1.0]]])).tolist()   # x[i+1] − x[i]
         [[[1.0, 2.0, 4.0]]]
-    """
-    _check_weight(layer or "conv1d", weight, 1)
-    return conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, layer=layer)
+    """)
 
-
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrTuple = 1,
-           padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1, groups: int = 1,
-           padding_mode: str = "zeros", *, layer: str | None = None) -> Tensor:  # fmt: skip
-    """2-D convolution of ``(N, C_in, H, W)`` with ``(C_out, C_in/groups, kH, kW)``; each output side is
+conv2d = for_dims(_convnd, 2, "conv2d", """
+    2-D convolution of ``(N, C_in, H, W)`` with ``(C_out, C_in/groups, kH, kW)``; each output side is
     ``⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1``.
 
     Examples:
@@ -68,82 +98,53 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
         ((1, 16, 8, 8), (1, 16, 3, 3))
         >>> conv2d(Tensor(np.zeros((1, 8, 8, 8))), Tensor(np.zeros((8, 1, 3, 3))), groups=8).shape  # depthwise
         (1, 8, 6, 6)
-    """
-    _check_weight(layer or "conv2d", weight, 2)
-    return conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, layer=layer)
+    """)
 
-
-def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrTuple = 1,
-           padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1, groups: int = 1,
-           padding_mode: str = "zeros", *, layer: str | None = None) -> Tensor:  # fmt: skip
-    """3-D convolution of ``(N, C_in, D, H, W)`` with ``(C_out, C_in/groups, kD, kH, kW)`` (volumes, videos).
+conv3d = for_dims(_convnd, 3, "conv3d", """
+    3-D convolution of ``(N, C_in, D, H, W)`` with ``(C_out, C_in/groups, kD, kH, kW)`` (volumes, videos).
 
     Examples:
         >>> conv3d(Tensor(np.zeros((1, 1, 4, 8, 8))), Tensor(np.zeros((2, 1, 3, 3, 3))), padding=1).shape
         (1, 2, 4, 8, 8)
-    """
-    _check_weight(layer or "conv3d", weight, 3)
-    return conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, layer=layer)
+    """)
 
-
-def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrTuple = 1,
-                     padding: IntOrTuple = 0, output_padding: IntOrTuple = 0, groups: int = 1,
-                     dilation: IntOrTuple = 1, *, layer: str | None = None) -> Tensor:  # fmt: skip
-    """1-D transposed convolution; ``weight`` is ``(C_in, C_out/groups, k)``. Each input value adds
+conv_transpose1d = for_dims(_conv_transposend, 1, "conv_transpose1d", """
+    1-D transposed convolution; ``weight`` is ``(C_in, C_out/groups, k)``. Each input value adds
     ``value · kernel`` to the output, at steps of ``stride``: length ``(n − 1)s − 2p + d(k − 1) + output_padding + 1``.
 
     Examples:
         >>> conv_transpose1d(Tensor([[[1.0, 2.0]]]), Tensor([[[1.0, 1.0]]]), stride=2).tolist()   # upsampling
         [[[1.0, 1.0, 2.0, 2.0]]]
-    """
-    _check_weight(layer or "conv_transpose1d", weight, 1)
-    return conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, layer=layer)
+    """)
 
-
-def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrTuple = 1,
-                     padding: IntOrTuple = 0, output_padding: IntOrTuple = 0, groups: int = 1,
-                     dilation: IntOrTuple = 1, *, layer: str | None = None) -> Tensor:  # fmt: skip
-    """2-D transposed convolution (the adjoint of :func:`conv2d`); ``weight`` is ``(C_in, C_out/groups, kH, kW)``.
+conv_transpose2d = for_dims(_conv_transposend, 2, "conv_transpose2d", """
+    2-D transposed convolution (the adjoint of :func:`conv2d`); ``weight`` is ``(C_in, C_out/groups, kH, kW)``.
 
     Examples:
         >>> x, w = Tensor(np.zeros((1, 4, 5, 5))), Tensor(np.zeros((4, 2, 3, 3)))
         >>> conv_transpose2d(x, w, stride=2, padding=1, output_padding=1).shape   # (5 − 1)·2 − 2 + 3 + 1 = 10
         (1, 2, 10, 10)
-    """
-    _check_weight(layer or "conv_transpose2d", weight, 2)
-    return conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, layer=layer)
+    """)
 
-
-def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrTuple = 1,
-                     padding: IntOrTuple = 0, output_padding: IntOrTuple = 0, groups: int = 1,
-                     dilation: IntOrTuple = 1, *, layer: str | None = None) -> Tensor:  # fmt: skip
-    """3-D transposed convolution; ``weight`` is ``(C_in, C_out/groups, kD, kH, kW)``.
+conv_transpose3d = for_dims(_conv_transposend, 3, "conv_transpose3d", """
+    3-D transposed convolution; ``weight`` is ``(C_in, C_out/groups, kD, kH, kW)``.
 
     Examples:
         >>> conv_transpose3d(Tensor(np.zeros((1, 1, 2, 2, 2))), Tensor(np.zeros((1, 1, 2, 2, 2))), stride=2).shape
         (1, 1, 4, 4, 4)
-    """
-    _check_weight(layer or "conv_transpose3d", weight, 3)
-    return conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, layer=layer)
+    """)
 
-
-def max_pool1d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None = None, padding: IntOrTuple = 0,
-               dilation: IntOrTuple = 1, ceil_mode: bool = False, return_indices: bool = False,
-               *, layer: str | None = None) -> Tensor | tuple[Tensor, Tensor]:  # fmt: skip
-    """The maximum of each window of ``(N, C, L)``; ``stride`` defaults to the kernel size.
+max_pool1d = for_dims(_max_poolnd, 1, "max_pool1d", """
+    The maximum of each window of ``(N, C, L)``; ``stride`` defaults to the kernel size.
 
     Examples:
         >>> x = Tensor([[[1.0, 3.0, 2.0, 5.0, 4.0]]])
         >>> max_pool1d(x, 2).tolist(), max_pool1d(x, 2, ceil_mode=True).tolist()   # ceil_mode keeps the last 4
         ([[[3.0, 5.0]]], [[[3.0, 5.0, 4.0]]])
-    """
-    return max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims=1, layer=layer)
+    """)
 
-
-def max_pool2d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None = None, padding: IntOrTuple = 0,
-               dilation: IntOrTuple = 1, ceil_mode: bool = False, return_indices: bool = False,
-               *, layer: str | None = None) -> Tensor | tuple[Tensor, Tensor]:  # fmt: skip
-    """Max over windows of ``(N, C, H, W)``; the gradient goes to the first maximum of each window (row-major).
+max_pool2d = for_dims(_max_poolnd, 2, "max_pool2d", """
+    Max over windows of ``(N, C, H, W)``; the gradient goes to the first maximum of each window (row-major).
 
     Examples:
         >>> x = Tensor([[[[1.0, 4.0], [4.0, 2.0]]]], requires_grad=True)
@@ -152,38 +153,26 @@ def max_pool2d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None
         [[[[0.0, 1.0], [0.0, 0.0]]]]
         >>> max_pool2d(x, 2, return_indices=True)[1].tolist()   # ... at flat position h·W + w = 1
         [[[[1]]]]
-    """
-    return max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims=2, layer=layer)
+    """)
 
-
-def max_pool3d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None = None, padding: IntOrTuple = 0,
-               dilation: IntOrTuple = 1, ceil_mode: bool = False, return_indices: bool = False,
-               *, layer: str | None = None) -> Tensor | tuple[Tensor, Tensor]:  # fmt: skip
-    """The maximum of each window of ``(N, C, D, H, W)``.
+max_pool3d = for_dims(_max_poolnd, 3, "max_pool3d", """
+    The maximum of each window of ``(N, C, D, H, W)``.
 
     Examples:
         >>> max_pool3d(Tensor(np.zeros((1, 1, 4, 4, 4))), 2).shape
         (1, 1, 2, 2, 2)
-    """
-    return max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims=3, layer=layer)
+    """)
 
-
-def avg_pool1d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None = None, padding: IntOrTuple = 0,
-               ceil_mode: bool = False, count_include_pad: bool = True,
-               *, layer: str | None = None) -> Tensor:  # fmt: skip
-    """The mean of each window of ``(N, C, L)``.
+avg_pool1d = for_dims(_avg_poolnd, 1, "avg_pool1d", """
+    The mean of each window of ``(N, C, L)``.
 
     Examples:
         >>> avg_pool1d(Tensor([[[1.0, 2.0, 3.0, 4.0]]]), 2).tolist()
         [[[1.5, 3.5]]]
-    """
-    return avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, dims=1, layer=layer)
+    """, drop=("divisor_override",))
 
-
-def avg_pool2d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None = None, padding: IntOrTuple = 0,
-               ceil_mode: bool = False, count_include_pad: bool = True, divisor_override: int | None = None,
-               *, layer: str | None = None) -> Tensor:  # fmt: skip
-    """The mean of each window of ``(N, C, H, W)``; with ``count_include_pad`` the zero padding counts.
+avg_pool2d = for_dims(_avg_poolnd, 2, "avg_pool2d", """
+    The mean of each window of ``(N, C, H, W)``; with ``count_include_pad`` the zero padding counts.
 
     Examples:
         >>> x = Tensor(np.ones((1, 1, 2, 2)))
@@ -191,53 +180,47 @@ def avg_pool2d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None
         [[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]]
         >>> avg_pool2d(x, 2, stride=1, padding=1, count_include_pad=False)[0, 0].tolist()
         [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
-    """
-    return avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
-                    dims=2, layer=layer)  # fmt: skip
+    """)
 
-
-def avg_pool3d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None = None, padding: IntOrTuple = 0,
-               ceil_mode: bool = False, count_include_pad: bool = True, divisor_override: int | None = None,
-               *, layer: str | None = None) -> Tensor:  # fmt: skip
-    """The mean of each window of ``(N, C, D, H, W)``, or its sum over ``divisor_override``.
+avg_pool3d = for_dims(_avg_poolnd, 3, "avg_pool3d", """
+    The mean of each window of ``(N, C, D, H, W)``, or its sum over ``divisor_override``.
 
     Examples:
         >>> x = Tensor(np.ones((1, 1, 2, 2, 2)))
         >>> avg_pool3d(x, 2).tolist(), avg_pool3d(x, 2, divisor_override=1).tolist()   # mean 1, sum 8
         ([[[[[1.0]]]]], [[[[[8.0]]]]])
-    """
-    return avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
-                    dims=3, layer=layer)  # fmt: skip
+    """)
 
-
-def adaptive_avg_pool1d(input: Tensor, output_size: int, *, layer: str | None = None) -> Tensor:
-    """Average ``(N, C, L)`` into ``output_size`` bins ``[⌊i·L/m⌋, ⌈(i+1)·L/m⌉)``, whatever ``L`` is.
+adaptive_avg_pool1d = for_dims(_adaptive_avg_poolnd, 1, "adaptive_avg_pool1d", """
+    Average ``(N, C, L)`` into ``output_size`` bins ``[⌊i·L/m⌋, ⌈(i+1)·L/m⌉)``, whatever ``L`` is.
 
     Examples:
         >>> adaptive_avg_pool1d(Tensor([[[1.0, 2.0, 3.0, 4.0, 5.0]]]), 2).tolist()   # bins [0, 3) and [2, 5) overlap
         [[[2.0, 4.0]]]
-    """
-    return adaptive_avg_pool(input, output_size, dims=1, layer=layer)
+    """)
 
-
-def adaptive_avg_pool2d(input: Tensor, output_size: IntOrTuple, *, layer: str | None = None) -> Tensor:
-    """Average ``(N, C, H, W)`` into an ``output_size`` grid of bins; ``output_size=1`` is global average pooling.
+adaptive_avg_pool2d = for_dims(_adaptive_avg_poolnd, 2, "adaptive_avg_pool2d", """
+    Average ``(N, C, H, W)`` into an ``output_size`` grid of bins; ``output_size=1`` is global average pooling.
 
     Examples:
         >>> [adaptive_avg_pool2d(Tensor(np.zeros((1, 3, n, n))), 1).shape for n in (7, 13)]   # any input size
         [(1, 3, 1, 1), (1, 3, 1, 1)]
-    """
-    return adaptive_avg_pool(input, output_size, dims=2, layer=layer)
+    """)
 
-
-def adaptive_avg_pool3d(input: Tensor, output_size: IntOrTuple, *, layer: str | None = None) -> Tensor:
-    """Average ``(N, C, D, H, W)`` into an ``output_size`` grid of bins (``None`` keeps an axis).
+adaptive_avg_pool3d = for_dims(_adaptive_avg_poolnd, 3, "adaptive_avg_pool3d", """
+    Average ``(N, C, D, H, W)`` into an ``output_size`` grid of bins (``None`` keeps an axis).
 
     Examples:
         >>> adaptive_avg_pool3d(Tensor(np.ones((1, 2, 3, 5, 4))), (1, None, 2)).shape
         (1, 2, 1, 5, 2)
-    """
-    return adaptive_avg_pool(input, output_size, dims=3, layer=layer)
+    """)
+
+__test__ = {f.__name__: f for f in (  # doctest runs the made functions' examples too
+    conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, max_pool1d, max_pool2d, max_pool3d,
+    avg_pool1d, avg_pool2d, avg_pool3d, adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,
+)}  # fmt: skip
+
+
 
 
 _PAD_MODES = {"constant": "zeros", "circular": "circular", "reflect": "reflect", "replicate": "replicate"}

@@ -10,7 +10,8 @@ Examples:
 
 from __future__ import annotations
 
-from ..conv.geometry import compact, describe, pool_geometry
+from ..conv.geometry import Window, WindowAttributes, compact
+from ..conv.pooling import windowed_avg_pool, windowed_max_pool
 from ..engine.args import int_tuple
 from ..engine.tensor import Tensor
 from . import functional as F
@@ -21,9 +22,14 @@ __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1
 IntOrTuple = int | tuple[int, ...]
 
 
-class _MaxPool(Module):
+class _Pool(WindowAttributes, Module):
+    """What pooling layers share: a :class:`~tinygrad_cnn.conv.geometry.Window` checked once, when the layer
+    is built, and PyTorch's attribute names read from it."""
+
     dims = 0  # number of spatial dims, set by each subclass
 
+
+class _MaxPool(_Pool):
     def __init__(
         self,
         kernel_size: IntOrTuple,
@@ -34,22 +40,11 @@ class _MaxPool(Module):
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
-        self.kernel_size, self.stride, self.padding, self.dilation = pool_geometry(
-            type(self).__name__, self.dims, kernel_size, stride, padding, dilation
-        )  # stride defaults to the kernel size (PyTorch's argument order, return_indices before ceil_mode)
-        self.return_indices, self.ceil_mode = bool(return_indices), bool(ceil_mode)
-
-    @property
-    def layer(self) -> str:
-        """A short description for error messages, e.g. ``MaxPool2d(k=2, s=2, p=0, d=1)``."""
-        return describe(type(self).__name__, self.kernel_size, self.stride, self.padding, self.dilation)
+        self.window = Window.pool(type(self).__name__, self.dims, kernel_size, stride, padding, dilation, ceil_mode)
+        self.return_indices = bool(return_indices)  # PyTorch's argument order: return_indices before ceil_mode
 
     def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
-        pool = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}[self.dims]
-        return pool(
-            x, self.kernel_size, self.stride, padding=self.padding, dilation=self.dilation,
-            ceil_mode=self.ceil_mode, return_indices=self.return_indices, layer=self.layer,
-        )  # fmt: skip
+        return windowed_max_pool(x, self.window, self.return_indices)
 
     def extra_repr(self) -> str:
         k, s, p, d = (compact(v) for v in (self.kernel_size, self.stride, self.padding, self.dilation))
@@ -74,9 +69,7 @@ class MaxPool3d(_MaxPool):
     dims = 3
 
 
-class _AvgPool(Module):
-    dims = 0
-
+class _AvgPool(_Pool):
     def __init__(
         self,
         kernel_size: IntOrTuple,
@@ -86,22 +79,12 @@ class _AvgPool(Module):
         count_include_pad: bool = True,
     ) -> None:
         super().__init__()
-        self.kernel_size, self.stride, self.padding, _ = pool_geometry(
-            type(self).__name__, self.dims, kernel_size, stride, padding, 1
-        )  # stride defaults to the kernel size
-        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
-
-    @property
-    def layer(self) -> str:
-        """A short description for error messages, e.g. ``AvgPool2d(k=2, s=2, p=0)``."""
-        return describe(type(self).__name__, self.kernel_size, self.stride, self.padding)
+        self.window = Window.pool(type(self).__name__, self.dims, kernel_size, stride, padding, 1, ceil_mode,
+                                  show_dilation=False)  # fmt: skip
+        self.count_include_pad = bool(count_include_pad)
 
     def forward(self, x: Tensor) -> Tensor:
-        pool = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}[self.dims]
-        return pool(
-            x, self.kernel_size, self.stride, padding=self.padding, ceil_mode=self.ceil_mode,
-            count_include_pad=self.count_include_pad, layer=self.layer,
-        )  # fmt: skip
+        return windowed_avg_pool(x, self.window, self.count_include_pad)
 
     def extra_repr(self) -> str:
         k, s, p = (compact(v) for v in (self.kernel_size, self.stride, self.padding))

@@ -1,0 +1,126 @@
+"""Tensor graphs (op nodes, names from the module tree, gradient norms, convolution as windows × one
+shared matrix) and layer graphs (one node per module, counts and formulas, repeats drawn once)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+from dot_text import parse
+
+from derivations.summary import summarize
+from tinygrad_cnn import Tensor, nn
+from tinygrad_cnn.graphs import layer_dot, layer_graph, parameter_formula, record, to_dot
+from tinygrad_cnn.graphs.dot import number
+from tinygrad_cnn.graphs.tensors import FAMILY_COLOURS
+from tinygrad_cnn.models import ARCHITECTURES, build
+
+
+def _small_cnn() -> nn.Sequential:
+    features = nn.Sequential(nn.Conv2d(1, 3, 3, generator=np.random.default_rng(0)), nn.ReLU())
+    return nn.Sequential(features, nn.Flatten(), nn.Linear(3 * 4 * 4, 2, generator=np.random.default_rng(1)))
+
+
+def test_a_tensor_graph_names_parameters_from_the_module_tree_and_shows_grad_norms():
+    model = _small_cnn()
+    x = Tensor(np.random.default_rng(2).standard_normal((1, 1, 6, 6)), dtype=np.float32, requires_grad=True)
+    loss = (model(x) ** 2).sum()
+    loss.backward()
+    parsed = parse(to_dot(loss, module=model, names={"x": x}))
+    labels = {a["label"].split("\n")[0]: a for a in parsed.nodes.values()}
+    weight = labels["0.0.weight"]
+    norm = number(np.linalg.norm(model[0][0].weight.grad.numpy()))
+    assert weight["label"] == f"0.0.weight\n(3, 1, 3, 3) float32\n‖grad‖ {norm}"
+    assert "2.bias" in labels and "x" in labels
+    matmuls = [a for a in parsed.nodes.values() if a["label"].startswith("Matmul")]
+    assert matmuls and all(a["fillcolor"] == FAMILY_COLOURS["linear algebra"] for a in matmuls)
+
+
+def test_a_convolution_is_drawn_as_windows_times_one_shared_matrix():
+    model = _small_cnn()
+    x = Tensor(np.ones((1, 1, 6, 6), dtype=np.float32), requires_grad=True)
+    parsed = parse(to_dot(model(x), module=model))
+    inside = {a["label"].split("\n")[0] for n, a in parsed.nodes.items() if parsed.cluster_of[n] == "cluster_conv0"}
+    assert {"Windows (locality)", "Reshape: one row per window", "Reshape: one shared weight matrix",
+            "Matmul: every window × shared W"} <= inside  # fmt: skip
+    weight = next(n for n, a in parsed.nodes.items() if a["label"].startswith("0.0.weight"))
+    assert parsed.cluster_of[weight] == ""  # the parameter itself stays outside, feeding the matrix
+    assert len(parsed.out_edges(weight)) == 1
+
+
+def test_lenet5_is_a_readable_layer_graph_with_the_summary_counts():
+    model = build(ARCHITECTURES["lenet5"], generator=np.random.default_rng(0))
+    layers = layer_graph(model, input_shape=(1, 32, 32))
+    parsed = parse(layer_dot(layers))
+    assert len(parsed.nodes) <= 25
+    rows = {row.name: row for row in summarize("lenet5")}
+    for unit in layers.units:
+        if unit.name in rows:
+            assert unit.params == rows[unit.name].params
+            assert unit.shape == rows[unit.name].output
+            assert sp.sympify(unit.formula.replace("·", "*")) == unit.params  # our own formula text
+    assert sum(u.params * u.count for u in layers.units) == model.num_parameters() == 60_840
+    assert [u.activation for u in layers.units if u.name == "C1"] == ["Tanh"]  # joined to its layer
+
+
+def test_repeated_blocks_are_drawn_once_with_a_count():
+    chain = nn.Sequential(*[nn.Sequential(nn.Conv2d(4, 4, 3, padding=1), nn.ReLU()) for _ in range(4)])
+    units = layer_graph(chain, input_shape=(4, 5, 5)).units
+    assert [(u.count, u.arrangement, u.params) for u in units] == [(4, "in a row", 148)]
+    lenet = build(ARCHITECTURES["lenet5"], generator=np.random.default_rng(0))
+    units = layer_graph(lenet, input_shape=(1, 32, 32), depth=3).units
+    side_by_side = [u for u in units if u.name.startswith("C3.maps")]
+    assert sorted((u.count, u.params) for u in side_by_side) == [(1, 151), (6, 76), (9, 101)]  # C3's 16 maps
+    assert all(u.arrangement == "side by side" for u in side_by_side if u.count > 1)
+
+
+def test_max_nodes_and_depth_keep_big_models_small():
+    model = nn.Sequential(*[nn.Linear(i + 2, i + 3) for i in range(30)])  # 30 different layers
+    layers = layer_graph(model, input_shape=(2,), max_nodes=10)
+    assert len(layers.units) == 7 and layers.hidden == 23
+    assert "… 23 more layers" in layer_dot(layers)
+    nested = nn.Sequential(nn.Sequential(nn.Linear(2, 3), nn.Tanh()), nn.Sequential(nn.Linear(3, 1)))
+    assert [u.name for u in layer_graph(nested, input_shape=(2,), depth=1).units] == ["0", "1"]
+    assert [u.name for u in layer_graph(nested, input_shape=(2,), depth=2).units] == ["0.0", "1.0"]
+
+
+def test_recording_leaves_the_model_as_it_was():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Dropout(0.5))
+    before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    recording = record(model, input_shape=(1, 5, 5))
+    assert [c.name for c in recording.calls] == ["", "0", "1", "2"]
+    assert model.training and all(m.training for m in model.modules())
+    assert all("forward" not in m.__dict__ for m in model.modules())
+    assert all(np.array_equal(before[k], v.numpy()) for k, v in model.state_dict().items())
+
+
+def test_without_an_input_a_module_is_drawn_as_its_structure():
+    assert "structure only (chain" in to_dot(_small_cnn())
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body, self.head = nn.Conv2d(1, 2, 3), nn.Linear(2, 1)
+
+        def forward(self, x):
+            return self.head(self.body(x).mean((2, 3)))
+
+    tree = to_dot(Net())
+    assert "structure only (tree" in tree
+    drawn = layer_graph(Net(), input_shape=(1, 4, 4))  # a forward pass links them through the mean
+    assert drawn.edges == ((-1, 0), (0, 1), (1, 2))
+
+
+def test_parameter_formulas_use_the_shapes_formulas():
+    assert parameter_formula(nn.Conv2d(6, 16, 5, groups=2)) == (1216, "(6/2·5·5 + 1)·16")
+    assert parameter_formula(nn.Linear(1024, 100)) == (102_500, "(1024 + 1)·100")
+    assert parameter_formula(nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))) == (12, "2·(2 + 1)·2")
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="max_nodes must be at least 3"):
+        layer_graph(_small_cnn(), max_nodes=1)
+    with pytest.raises(ValueError, match="input_shape must be positive"):
+        record(_small_cnn(), input_shape=(0, 4))
+    with pytest.raises(TypeError, match="expected an nn.Module"):
+        layer_graph("model")
