@@ -28,7 +28,11 @@ from .subcommands import CommandError, deferred
 
 __all__ = ["main", "build_parser", "deferred", "CommandError", "BUILTIN_COMMANDS", "ENTRY_POINT_GROUP"]
 
-BUILTIN_COMMANDS = ("tinygrad_cnn.tour.command:register", "tinygrad_cnn.graphs.command:register")
+BUILTIN_COMMANDS = (
+    "tinygrad_cnn.tour.command:register",
+    "tinygrad_cnn.graphs.command:register",
+    "tinygrad_cnn.train.ising_command:register",  # until the train command takes ising as one of its tasks
+)
 ENTRY_POINT_GROUP = "tinygrad_cnn.commands"
 
 
