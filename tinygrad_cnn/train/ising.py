@@ -63,15 +63,15 @@ FSS_SIZES = (16, 24, 32)
 @dataclass(frozen=True)
 class IsingRecipe:
     """What one run trains, on what, and how. ``train_samples`` and ``test_samples`` are per temperature;
-    ``lr`` (Adam's, annealed to 0 by a cosine over the epochs) defaults per model: 0.01 for the CNN, 0.001 for
-    the MLP."""
+    ``lr`` is Adam's, annealed to 0 by a cosine over the epochs (at 0.001 the MLP is still underfitted after
+    20 epochs: training loss 0.3, 97 % accuracy far from T_c at L = 16)."""
 
     L: int = 16
     model: str = "cnn"
     seed: int = 0
     epochs: int = 20
     batch_size: int = 64
-    lr: float | None = None
+    lr: float = 0.01
     train_samples: int = 200
     test_samples: int = 256
     train_temperatures: tuple[float, ...] = TRAIN_TEMPERATURES
@@ -87,7 +87,7 @@ class IsingRecipe:
                 raise ValueError(f"IsingRecipe: {name} must be an integer >= {low}, got {value!r}")
         if self.L % 2:
             raise ValueError(f"IsingRecipe: L must be even (the checkerboard Monte Carlo update), got {self.L}")
-        if self.lr is not None and not (isinstance(self.lr, (int, float)) and 0 < self.lr < math.inf):
+        if isinstance(self.lr, bool) or not (isinstance(self.lr, (int, float)) and 0 < self.lr < math.inf):
             raise ValueError(f"IsingRecipe: lr must be a positive number, got {self.lr!r}")
         for name in ("train_temperatures", "test_temperatures"):
             values = tuple(float(t) for t in getattr(self, name))
@@ -98,10 +98,6 @@ class IsingRecipe:
                 raise ValueError(f"IsingRecipe: {name} must have temperatures on both sides of T_c = "
                                  f"{CRITICAL_TEMPERATURE:.6f}")  # fmt: skip
             object.__setattr__(self, name, values)
-
-    @property
-    def learning_rate(self) -> float:
-        return float(self.lr) if self.lr is not None else (0.01 if self.model == "cnn" else 0.001)
 
 
 @dataclass(frozen=True)
@@ -255,7 +251,6 @@ class IsingRun:
         return {
             "task": "ising",
             **{key: value for key, value in asdict(self.recipe).items() if not key.endswith("temperatures")},
-            "lr": self.recipe.learning_rate,
             "architecture": ising_architecture(self.recipe.model, self.recipe.L).name,
             "parameters": self.parameters,
             "critical_temperature": self.critical_temperature,
@@ -304,7 +299,7 @@ def train_phase_classifier(
     generated = time.perf_counter()
     manual_seed(recipe.seed)
     model = ising_model(recipe.model, recipe.L, recipe.seed)
-    optimizer = Adam(model.parameters(), lr=recipe.learning_rate)
+    optimizer = Adam(model.parameters(), lr=float(recipe.lr))
     scheduler = CosineAnnealingLR(optimizer, T_max=recipe.epochs)
     metadata = {"task": "ising", "recipe": {k: v for k, v in asdict(recipe).items() if k != "test_temperatures"}}
     history = fit(model, train, None, optimizer=optimizer, scheduler=scheduler, epochs=recipe.epochs,

@@ -35,7 +35,9 @@ __all__ = ["run", "recipe_from_args", "output_folder"]
 def recipe_from_args(args: argparse.Namespace) -> IsingRecipe:
     """The recipe the options ask for (the defaults of :class:`IsingRecipe` where none is given)."""
     if args.fss and args.L is not None:
-        raise CommandError(f"--fss trains at L = {', '.join(map(str, FSS_SIZES))}; leave out --L")
+        raise CommandError("--fss trains at every size of --sizes (default 16,24,32); leave out --L")
+    if args.sizes is not None and not args.fss:
+        raise CommandError("--sizes is for --fss (finite-size scaling); for one lattice size give --L")
     given = {"L": args.L, "epochs": args.epochs, "train_samples": args.samples, "test_samples": args.test_samples}
     return IsingRecipe(model=args.model, seed=args.seed, **{k: v for k, v in given.items() if v is not None})
 
@@ -105,25 +107,26 @@ def _single(recipe: IsingRecipe, folder: Path, cache: bool) -> list[str]:
     ]  # fmt: skip
 
 
-def _scaling(recipe: IsingRecipe, folder: Path, cache: bool) -> list[str]:
+def _scaling(recipe: IsingRecipe, sizes: tuple[int, ...], folder: Path, cache: bool) -> list[str]:
     lines = [f"finite-size scaling, {recipe.model.upper()}, seed {recipe.seed}:"]
 
     def report(run: IsingRun) -> None:
         print(_run_line(run), flush=True)
 
     result: ScalingRun = finite_size_scaling(
-        recipe, FSS_SIZES, checkpoint=lambda L, seed: folder / f"checkpoint-L{L}.npz", cache=cache, progress=None,
+        recipe, sizes, checkpoint=lambda L, seed: folder / f"checkpoint-L{L}.npz", cache=cache, progress=None,
         report=report,
     )  # fmt: skip
     fit = result.fit
     files = [_write_metrics(folder, result.metrics())]
-    files += [folder / f"checkpoint-L{L}.npz" for L in FSS_SIZES]
+    files += [folder / f"checkpoint-L{L}.npz" for L in sizes]
     files += plot_finite_size_scaling(fit, folder / "fss", [[r.critical_temperature for r in result.runs[L]]
-                                                          for L in FSS_SIZES])  # fmt: skip
+                                                          for L in sizes])  # fmt: skip
     files += plot_phase_curve([runs[0] for runs in result.runs.values()], folder / "phase")
-    files += plot_configurations(result.runs[FSS_SIZES[-1]][0].test, folder / "configurations")
+    largest = result.runs[max(sizes)][0]
+    files += plot_configurations(largest.test, folder / "configurations")
     if recipe.model == "cnn":
-        files += plot_ising_filters(result.runs[FSS_SIZES[-1]][0].model, folder / "filters")
+        files += plot_ising_filters(largest.model, folder / "filters")
     error = "" if fit.intercept_error is None else f" ± {fit.intercept_error:.4f}"
     lines += [
         f"  critical_temperature = {fit.intercept:.4f}{error} (L -> ∞, linear in 1/L; slope {fit.slope:+.3f}); "
@@ -144,7 +147,8 @@ def run(args: argparse.Namespace) -> int:
     recipe = recipe_from_args(args)
     folder = output_folder(args, recipe)
     cache = not args.no_cache
-    lines = _scaling(recipe, folder, cache) if args.fss else _single(recipe, folder, cache)
+    sizes = args.sizes or FSS_SIZES
+    lines = _scaling(recipe, sizes, folder, cache) if args.fss else _single(recipe, folder, cache)
     lines.append(f"  total {time.perf_counter() - start:.1f} s")
     print("\n".join(lines))
     return 0

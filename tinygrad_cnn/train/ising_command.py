@@ -39,6 +39,13 @@ def _lattice(text: str) -> int:
     return value
 
 
+def _sizes(text: str) -> tuple[int, ...]:
+    sizes = tuple(_lattice(part.strip()) for part in text.split(",") if part.strip())
+    if len(set(sizes)) < 2:
+        raise argparse.ArgumentTypeError(f"expected two or more distinct even sizes, e.g. 16,24,32, got {text[:40]!r}")
+    return sizes
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``train ising``."""
     parser.add_argument("--L", type=_lattice, default=None, metavar="L",
@@ -50,7 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="where metrics.json, the checkpoint(s) and the plots go (default runs/ising-…)")
     parser.add_argument("--fss", action="store_true",
-                        help="finite-size scaling: train at L = 16, 24 and 32 and extrapolate T_c in 1/L")
+                        help="finite-size scaling: train at every size of --sizes and extrapolate T_c in 1/L")
+    parser.add_argument("--sizes", type=_sizes, default=None, metavar="L,L,...",
+                        help="the lattice sizes of --fss (default 16,24,32)")
     parser.add_argument("--epochs", type=_count(1), default=None, help="training epochs (default 20)")
     parser.add_argument("--samples", type=_count(1), default=None,
                         help="training configurations per temperature (default 200)")
