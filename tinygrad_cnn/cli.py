@@ -31,7 +31,7 @@ __all__ = ["main", "build_parser", "deferred", "CommandError", "BUILTIN_COMMANDS
 BUILTIN_COMMANDS = (
     "tinygrad_cnn.tour.command:register",
     "tinygrad_cnn.graphs.command:register",
-    "tinygrad_cnn.train.ising_command:register",  # until the train command takes ising as one of its tasks
+    "tinygrad_cnn.train.command:register",
 )
 ENTRY_POINT_GROUP = "tinygrad_cnn.commands"
 
