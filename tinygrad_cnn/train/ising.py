@@ -280,6 +280,7 @@ def train_phase_classifier(
     *,
     data: tuple[IsingDataset, IsingDataset] | None = None,
     checkpoint: str | os.PathLike | None = None,
+    resume: bool = False,
     cache: bool = True,
     cache_dir: str | os.PathLike | None = None,
     progress: bool | None = False,
@@ -287,7 +288,7 @@ def train_phase_classifier(
     """Generate (or take) the data, train the recipe's model from scratch, and read T_c off its test curve.
 
     ``checkpoint`` is written after every epoch (:func:`~tinygrad_cnn.train.fit`'s), with the task's recipe in
-    its metadata.
+    its metadata; ``resume`` continues the run saved there to ``recipe.epochs``.
     """
     start = time.perf_counter()
     train, test = data if data is not None else ising_data(recipe, cache=cache, cache_dir=cache_dir)
@@ -303,8 +304,8 @@ def train_phase_classifier(
     scheduler = CosineAnnealingLR(optimizer, T_max=recipe.epochs)
     metadata = {"task": "ising", "recipe": {k: v for k, v in asdict(recipe).items() if k != "test_temperatures"}}
     history = fit(model, train, None, optimizer=optimizer, scheduler=scheduler, epochs=recipe.epochs,
-                  batch_size=recipe.batch_size, seed=recipe.seed, checkpoint=checkpoint, metadata=metadata,
-                  progress=progress)  # fmt: skip
+                  batch_size=recipe.batch_size, seed=recipe.seed, checkpoint=checkpoint, resume=resume,
+                  metadata=metadata, progress=progress)  # fmt: skip
     trained = time.perf_counter()
     p = _softmax_disordered(predict(model, test))
     temperatures, curve, error = phase_curve(p, test)
