@@ -4,7 +4,7 @@
    chains. Targets: every seed within 2 % of Onsager's T_c, the median within 1 %, each run < 30 s on 2 cores.
 2. **The Carrasquilla-Melko MLP** (L² → 100 sigmoid → 2, 25,902 parameters) on the same data, 5 seeds: its bias.
 3. **Finite-size scaling** with the CNN at L = 16, 24, 32 (one seed), the crossings extrapolated linearly in 1/L.
-   Target: within 0.5 % of Onsager's T_c, in < 3 minutes.
+   Target: within 0.5 % of Onsager's T_c, in < 3 minutes (data included). Then the MLP on the same data.
 4. **Where a local-energy classifier must cross**: the training grid's two temperatures around T_c are 2.184
    (ordered) and 2.316 (disordered); a classifier that thresholds the energy halfway between them, on an infinite
    lattice, crosses where Onsager's energy per spin is the mean of its values there. Printed, computed.
@@ -12,7 +12,7 @@
 Wall-clock seconds on a shared machine are inflated by the other processes; the CPU seconds of this process are
 printed beside them, with the load average.
 
-Run: ``python benchmarks/bench_ising_classifier.py [--quick] [--seeds N]``.
+Run: ``python benchmarks/bench_ising_classifier.py [--quick] [--seeds N] [--skip-fss | --fss-only]``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="L = 8, few samples and epochs (a smoke test)")
     parser.add_argument("--seeds", type=int, default=5, help="seeds for the L = 16 runs (default 5)")
     parser.add_argument("--skip-fss", action="store_true", help="leave out the finite-size scaling")
+    parser.add_argument("--fss-only", action="store_true", help="only the finite-size scaling")
     return parser.parse_args()
 
 
@@ -82,19 +83,26 @@ def seeds_table(recipe: IsingRecipe, seeds: int, title: str) -> None:
           f"{max(walls):.1f}; cpu s per run: median {statistics.median(cpus):.1f} ({load()})")  # fmt: skip
 
 
-def scaling(recipe: IsingRecipe, sizes: tuple[int, ...]) -> None:
-    print(f"\nfinite-size scaling: CNN at L = {', '.join(map(str, sizes))}, seed {recipe.seed}, data generated")
+def scaling(recipe: IsingRecipe, sizes: tuple[int, ...], models: tuple[str, ...] = ("cnn", "mlp")) -> None:
+    """The CNN at every size, timed with its data generated (into an empty cache folder); then the MLP on the
+    same configurations, read back from that folder."""
     with tempfile.TemporaryDirectory() as folder:
-        result, wall, cpu = timed(
-            finite_size_scaling, recipe, sizes, cache=False, cache_dir=folder,
-            report=lambda run: print(f"  L = {run.recipe.L:2d}: T_c(L) = {run.critical_temperature:.4f} "
-                                     f"({100 * run.relative_error:+.2f} %), {sum(run.seconds.values()):.1f} s",
-                                     flush=True),
-        )  # fmt: skip
-    fit = result.fit
-    error = "" if fit.intercept_error is None else f" ± {fit.intercept_error:.4f}"
-    print(f"T_c(∞) = {fit.intercept:.4f}{error} ({100 * result.relative_error:+.2f} % from Onsager's "
-          f"{CRITICAL_TEMPERATURE:.6f}), slope {fit.slope:+.3f}; {wall:.1f} s wall, {cpu:.1f} s cpu ({load()})")
+        for model in models:
+            data = "data generated" if model == "cnn" else "the same data, from the cache"
+            print(f"\nfinite-size scaling: {model.upper()} at L = {', '.join(map(str, sizes))}, seed {recipe.seed}, "
+                  f"{data}")  # fmt: skip
+            result, wall, cpu = timed(
+                finite_size_scaling, replace(recipe, model=model), sizes, cache_dir=folder,
+                report=lambda run: print(f"  L = {run.recipe.L:2d}: T_c(L) = {run.critical_temperature:.4f} "
+                                         f"({100 * run.relative_error:+.2f} %), accuracy far from T_c "
+                                         f"{100 * run.accuracy_far:.2f} %, {sum(run.seconds.values()):.1f} s",
+                                         flush=True),
+            )  # fmt: skip
+            fit = result.fit
+            error = "" if fit.intercept_error is None else f" ± {fit.intercept_error:.4f}"
+            print(f"T_c(∞) = {fit.intercept:.4f}{error} ({100 * result.relative_error:+.2f} % from Onsager's "
+                  f"{CRITICAL_TEMPERATURE:.6f}), slope {fit.slope:+.3f}; {wall:.1f} s wall, {cpu:.1f} s cpu "
+                  f"({load()})")  # fmt: skip
 
 
 def energy_midpoint() -> None:
@@ -113,14 +121,15 @@ def energy_midpoint() -> None:
 
 def main() -> None:
     print(load())
-    if ARGS.quick:
-        quick = IsingRecipe(L=8, epochs=3, train_samples=32, test_samples=32)
-        seeds_table(quick, 2, "CNN (quick)")
-        scaling(IsingRecipe(epochs=3, train_samples=32, test_samples=32), (8, 12))
+    if ARGS.quick:  # the tests' short form: L = 8, 100 configurations per temperature, 8 epochs
+        quick = IsingRecipe(L=8, epochs=8, train_samples=100, test_samples=32)
+        seeds_table(quick, 1, "circular CNN (quick)")
+        scaling(quick, (4, 6), ("cnn",))
         energy_midpoint()
         return
-    seeds_table(IsingRecipe(), ARGS.seeds, "circular CNN")
-    seeds_table(IsingRecipe(model="mlp"), ARGS.seeds, "Carrasquilla-Melko MLP")
+    if not ARGS.fss_only:
+        seeds_table(IsingRecipe(), ARGS.seeds, "circular CNN")
+        seeds_table(IsingRecipe(model="mlp"), ARGS.seeds, "Carrasquilla-Melko MLP")
     energy_midpoint()
     if not ARGS.skip_fss:
         scaling(IsingRecipe(), (16, 24, 32))

@@ -140,7 +140,9 @@ def crossing_temperature(temperatures: Sequence[float], probability: Sequence[fl
 @dataclass(frozen=True)
 class ScalingFit:
     r"""A straight line :math:`T_c(L) = T_c(\infty) + \mathrm{slope}/L` through the crossings, by least squares;
-    ``intercept_error`` is the intercept's standard error from the residuals (None with only two sizes)."""
+    ``intercept_error`` is the intercept's standard error from the residuals (None with only two sizes): with
+    three sizes it rests on one degree of freedom, and it knows nothing of the crossings' own scatter between
+    seeds, which the 1/L lever arm roughly doubles at L → ∞."""
 
     sizes: tuple[int, ...]
     temperatures: tuple[float, ...]

@@ -141,7 +141,7 @@ def plot_finite_size_scaling(fit: ScalingFit, stem: PathLike, spread: Sequence[S
     line = np.linspace(0, x.max() * 1.08, 50)
     axis.plot(line, fit.intercept + fit.slope * line, "-", color="C0", lw=1,
               label=f"fit: T_c(∞) = {fit.intercept:.4f}" + ("" if fit.intercept_error is None else
-                                                             f" ± {fit.intercept_error:.4f}")
+                                                             f" ± {fit.intercept_error:.4f} (residuals)")
               + f", slope {fit.slope:+.3f}")  # fmt: skip
     axis.plot([0], [CRITICAL_TEMPERATURE], "k*", ms=11, label=f"Onsager T_c = {CRITICAL_TEMPERATURE:.4f}")
     error = 100 * (fit.intercept / CRITICAL_TEMPERATURE - 1)
