@@ -63,8 +63,9 @@ FSS_SIZES = (16, 24, 32)
 @dataclass(frozen=True)
 class IsingRecipe:
     """What one run trains, on what, and how. ``train_samples`` and ``test_samples`` are per temperature;
-    ``lr`` is Adam's, annealed to 0 by a cosine over the epochs (at 0.001 the MLP is still underfitted after
-    20 epochs: training loss 0.3, 97 % accuracy far from T_c at L = 16)."""
+    ``lr`` is Adam's, annealed to 0 by a cosine over the epochs. Chosen on the training loss alone, never on
+    the test temperatures: at L = 16 the CNN's levels off at about 0.08 by epoch 12 of 20; at lr 0.001 the MLP
+    is still underfitted after 20 epochs (training loss 0.3, 97 % accuracy far from T_c)."""
 
     L: int = 16
     model: str = "cnn"
