@@ -2,10 +2,9 @@
 
 A subcommand lives in a small module with ``register(subparsers)`` that imports only the standard library;
 its work runs through :func:`~tinygrad_cnn.subcommands.deferred`, which imports the heavy modules (NumPy,
-SymPy, Matplotlib) only when that subcommand runs, so ``tinygrad-cnn --help`` answers at once. The
-project's own subcommands are listed in :data:`BUILTIN_COMMANDS`; other packages (``derivations`` among them)
-add theirs through the ``tinygrad_cnn.commands`` entry-point group in their ``pyproject.toml``, so nothing
-here names them.
+SymPy, Matplotlib) only when that subcommand runs, so ``tinygrad-cnn --help`` answers at once. The project's own
+subcommands are listed in :data:`BUILTIN_COMMANDS`; other packages (``derivations`` among them) add theirs through the
+``tinygrad_cnn.commands`` entry-point group in their ``pyproject.toml``, so nothing here names them.
 
 Bad input ends with one readable line on stderr and a non-zero exit status, never a traceback.
 

@@ -190,6 +190,8 @@ def test_resume_refuses_what_is_not_this_run(tmp_path):
     path = tmp_path / "run.npz"
     with pytest.raises(FileNotFoundError, match="there is no checkpoint at"):
         resume(path, _model(), _data(), epochs=2)
+    with pytest.raises(FileNotFoundError, match="the folder of checkpoint .* does not exist"):
+        fit(_model(), _data(), epochs=1, checkpoint=tmp_path / "missing" / "run.npz")
     fit(_model(), _data(), epochs=1, batch_size=10, checkpoint=path, progress=False)
     other = nn.Sequential(nn.Flatten(), nn.Linear(36, 2))
     with pytest.raises(CheckpointError, match=r"holds a model of 2 layers \(conv, dense\), but this model is a model"):

@@ -204,6 +204,8 @@ def fit(
     total_steps = int(budget) * len(loader) if epochs is not None else int(budget)
     input_shape = tuple(loader.dataset.x.shape[1:])
     run, history, best = _Run(), History(), None
+    if checkpoint is not None and not os.path.isdir(os.path.dirname(os.path.abspath(checkpoint))):
+        raise FileNotFoundError(f"fit: the folder of checkpoint {checkpoint} does not exist")
     if resume:
         if checkpoint is None or not os.path.exists(checkpoint):
             raise FileNotFoundError(f"fit: resume=True, but there is no checkpoint at {checkpoint}")
@@ -240,7 +242,7 @@ def fit(
     if history.stopped.startswith("early") and stopper is not None and stopper.restore_best and best is not None:
         model.load_state_dict(best)
     if not history.stopped:
-        history.stopped = f"completed {budget} {budget_name}"
+        history.stopped = f"completed {budget:,} {budget_name}"
     return history
 
 
