@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import nn
+from ..conv.geometry import PADDING_MODES
 from ..engine.args import flag, int_tuple
 from ..engine.sizes import is_int, shown
 from ..engine.tensor import Tensor, cat
@@ -100,7 +101,8 @@ class Layer:
     channels (pooling, subsampling, batchnorm); ``inputs`` is the expected input channels or features (0:
     whatever the previous layer gives). ``table[m]`` lists the input maps that output map ``m`` sees (a
     partially connected conv, LeNet-5's C3); empty means every map (within its group). ``activation``
-    (``"relu"``, ``"tanh"``, ``"sigmoid"``) follows the layer and has no parameters.
+    (``"relu"``, ``"tanh"``, ``"sigmoid"``) follows the layer and has no parameters. ``padding_mode`` (a
+    conv's: ``"zeros"``, ``"circular"``, ...) changes no count, only what the border sees.
     """
 
     kind: str
@@ -117,6 +119,7 @@ class Layer:
     activation: str = ""
     ceil_mode: bool = False
     fixed: bool = False
+    padding_mode: str = "zeros"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or len(self.name) > 200:
@@ -126,6 +129,11 @@ class Layer:
         where = f"Layer {self.name!r} ({self.kind})"
         if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
             raise ValueError(f"{where}: activation must be one of {tuple(ACTIVATIONS)}, got {shown(self.activation)}")
+        if not isinstance(self.padding_mode, str) or self.padding_mode not in PADDING_MODES or (
+            self.padding_mode != "zeros" and self.kind != "conv"
+        ):
+            raise ValueError(f"{where}: padding_mode must be one of {PADDING_MODES} (a conv's), got "
+                             f"{shown(self.padding_mode)}")  # fmt: skip
         for what in ("bias", "ceil_mode", "fixed"):
             flag(where, what, getattr(self, what))
         counted = self.kind in ("conv", "dense", "rbf")  # these make `out` maps or units; the others keep theirs
@@ -148,8 +156,9 @@ class Layer:
     @classmethod
     def conv(cls, name: str, out: int, kernel: int | Pair, stride: int | Pair = 1, padding: int | Pair = 0, *,
              groups: int = 1, dilation: int | Pair = 1, table: Sequence[Sequence[int]] = (), activation: str = "",
-             bias: bool = True, inputs: int = 0) -> Layer:  # fmt: skip
-        return cls("conv", name, out, kernel, stride, padding, dilation, groups, table, inputs, bias, activation)
+             bias: bool = True, inputs: int = 0, padding_mode: str = "zeros") -> Layer:  # fmt: skip
+        return cls("conv", name, out, kernel, stride, padding, dilation, groups, table, inputs, bias, activation,
+                   padding_mode=padding_mode)  # fmt: skip
 
     @classmethod
     def pool(cls, kind: str, name: str, kernel: int | Pair, stride: int | Pair | None = None,
@@ -184,6 +193,7 @@ class Layer:
             ones = (1,) * len(self.kernel)
             text += f"/{self.stride[0]}" if self.stride != (self.kernel if self.kind != "conv" else ones) else ""
             text += f" p{self.padding[0]}" if any(self.padding) else ""
+            text += f" {self.padding_mode}" if self.padding_mode != "zeros" else ""
             text += f" d{self.dilation[0]}" if self.dilation != ones else ""
             text += f", g={self.groups}" if self.groups != 1 else ""
             text += ", partial" if self.table else ""
@@ -476,7 +486,7 @@ def _module(layer: Layer, shape: tuple[int, ...], generator: np.random.Generator
     if layer.kind == "conv":
         conv = nn.Conv1d if one_d else nn.Conv2d
         return conv(channels, layer.out, layer.kernel, layer.stride, layer.padding, layer.dilation, layer.groups,
-                    layer.bias, generator=generator)  # fmt: skip
+                    layer.bias, layer.padding_mode, generator=generator)  # fmt: skip
     if layer.kind == "subsample":
         return Subsampling(channels, layer.kernel[0], generator=generator)
     if layer.kind == "maxpool":
@@ -542,7 +552,7 @@ def _spec(name: str, module: nn.Module) -> Layer:
                 d * (k - 1) // 2 for k, d in zip(module.kernel_size, module.dilation))  # fmt: skip
         return Layer.conv(name, module.out_channels, module.kernel_size, module.stride, padding,
                           groups=module.groups, dilation=module.dilation, bias=module.bias is not None,
-                          inputs=module.in_channels)  # fmt: skip
+                          inputs=module.in_channels, padding_mode=module.padding_mode)  # fmt: skip
     if isinstance(module, PartialConv2d):
         return Layer.conv(name, len(module.table), module.maps[0].kernel_size, table=module.table)
     if isinstance(module, nn.Linear):
