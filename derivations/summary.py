@@ -62,7 +62,7 @@ class Row:
         if self.output is None:
             field_text = "?"
         elif self.receptive_field is None:
-            field_text = "all" + (f" ({input_size[0]}×{input_size[1]})" if input_size else "")
+            field_text = "all" + (f" ({'×'.join(map(str, input_size))})" if input_size else "")
         else:
             field_text = "×".join(map(str, self.receptive_field))
         return [self.name, self.layer, shape, number(self.params), self.formula, number(self.connections),
@@ -93,7 +93,7 @@ class Summary:
 # ---- counting one layer --------------------------------------------------------------------------------------
 def _count(layer: Layer, shape: tuple[int, ...], out: tuple[int, ...]) -> tuple[int, str, int | None, int | None]:
     """(parameters, their formula, connections, MACs) of ``layer`` on an input of ``shape``."""
-    positions = math.prod(out[1:]) if len(out) == 3 else 1
+    positions = math.prod(out[1:]) if len(out) > 1 else 1  # windows per map; 1 after a dense layer
     if layer.kind == "conv":
         return _conv(layer, shape[0], positions)
     if layer.kind in ("dense", "rbf"):
@@ -115,20 +115,20 @@ def _count(layer: Layer, shape: tuple[int, ...], out: tuple[int, ...]) -> tuple[
 
 
 def _conv(layer: Layer, c_in: int, positions: int) -> tuple[int, str, int, int]:
-    kh, kw = layer.kernel
+    kernel, taps = layer.kernel, "·".join(map(str, layer.kernel))  # (kh, kw) -> "kh·kw"; (k,) for a signal
     bias = 1 if layer.bias else 0
     if layer.table:  # a partial connection table: map m sees len(table[m]) input maps
         sizes = Counter(len(maps) for maps in layer.table)
-        params = sum(count * shapes.conv_parameter_count(size, 1, (kh, kw), bias=layer.bias)
+        params = sum(count * shapes.conv_parameter_count(size, 1, kernel, bias=layer.bias)
                      for size, count in sizes.items())  # fmt: skip
-        formula = " + ".join(f"{count}·({size}·{kh}·{kw}{' + 1' if bias else ''})" for size, count in sizes.items())
-        macs = sum(count * shapes.conv_macs(size, 1, (kh, kw), 1) for size, count in sizes.items()) * positions
+        formula = " + ".join(f"{count}·({size}·{taps}{' + 1' if bias else ''})" for size, count in sizes.items())
+        macs = sum(count * shapes.conv_macs(size, 1, kernel, 1) for size, count in sizes.items()) * positions
         return params, formula, params * positions, macs
     g = layer.groups
-    params = shapes.conv_parameter_count(c_in, layer.out, (kh, kw), groups=g, bias=layer.bias)
+    params = shapes.conv_parameter_count(c_in, layer.out, kernel, groups=g, bias=layer.bias)
     per_group = f"{c_in}/{g}" if g != 1 else f"{c_in}"
-    formula = f"({per_group}·{kh}·{kw} + 1)·{layer.out}" if bias else f"{per_group}·{kh}·{kw}·{layer.out}"
-    macs = shapes.conv_macs(c_in, layer.out, (kh, kw), positions, groups=g)
+    formula = f"({per_group}·{taps} + 1)·{layer.out}" if bias else f"{per_group}·{taps}·{layer.out}"
+    macs = shapes.conv_macs(c_in, layer.out, kernel, positions, groups=g)
     return params, formula, params * positions, macs
 
 

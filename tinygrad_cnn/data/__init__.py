@@ -4,7 +4,7 @@ IDX reader for your own MNIST-format files; a :class:`DataLoader` that batches t
 from .._lazy import lazy_exports
 
 __getattr__, __dir__ = lazy_exports(__name__, {
-    "Dataset": ".dataset", "Splits": ".dataset",
+    "Dataset": ".dataset", "Splits": ".dataset", "DataLoader": ".loader",
     "stratified_split": ".splitting", "split_sizes": ".splitting",
     "load_digits": ".digits", "load_digits_arrays": ".digits", "digits_attribution": ".digits",
     "load_mnist1d": ".mnist1d_signals", "mnist1d_arrays": ".mnist1d_signals",

@@ -1,5 +1,5 @@
 """Named architectures as layer specs that can be counted without allocating a weight (LeNet-5, AlexNet,
-VGG-16, the tour's tiny CNN) and built into real ``nn`` modules."""
+VGG-16, the tour's tiny CNN, the training tasks' models) and built into real ``nn`` modules."""
 
 from .architectures import (
     ARCHITECTURES,
@@ -13,6 +13,9 @@ from .architectures import (
     output_shapes,
     thinned,
 )
+from .tasks import TASK_ARCHITECTURES
+
+ARCHITECTURES.update((a.name, a) for a in TASK_ARCHITECTURES)  # the package always loads before its modules
 
 __all__ = [
     "Layer", "Architecture", "ARCHITECTURES", "output_shapes", "build", "from_module", "thinned",

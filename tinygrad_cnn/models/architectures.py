@@ -51,7 +51,8 @@ Pair = tuple[int, int]
 
 
 def _pair(value: int | Sequence[int]) -> Pair:
-    return (int(value), int(value)) if isinstance(value, (int, np.integer)) else (int(value[0]), int(value[1]))
+    """``3 -> (3, 3)``; a tuple keeps its length (1 for signals, 2 for images)."""
+    return (int(value), int(value)) if isinstance(value, (int, np.integer)) else tuple(int(v) for v in value)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ class Layer:
             )
         if self.table and len(self.table) != self.out:
             raise ValueError(f"Layer {self.name}: the connection table has {len(self.table)} rows for {self.out} maps")
+        windowed = self.kind in ("conv", "subsample", "maxpool", "avgpool")
+        if windowed and len({len(self.kernel), len(self.stride), len(self.padding), len(self.dilation)}) != 1:
+            raise ValueError(f"Layer {self.name}: kernel, stride, padding and dilation need as many sizes each")
 
     @classmethod
     def conv(cls, name: str, out: int, kernel: int | Pair, stride: int | Pair = 1, padding: int | Pair = 0, *,
@@ -99,9 +103,16 @@ class Layer:
     @classmethod
     def pool(cls, kind: str, name: str, kernel: int | Pair, stride: int | Pair | None = None,
              padding: int | Pair = 0, *, activation: str = "", ceil_mode: bool = False) -> Layer:  # fmt: skip
-        stride = kernel if stride is None else stride
-        return cls(kind, name, 0, _pair(kernel), _pair(stride), _pair(padding), activation=activation,
+        stride, kernel = kernel if stride is None else stride, _pair(kernel)
+        return cls(kind, name, 0, kernel, _pair(stride), _pair(padding), (1,) * len(kernel), activation=activation,
                    ceil_mode=ceil_mode)  # fmt: skip
+
+    @classmethod
+    def conv1d(cls, name: str, out: int, kernel: int, stride: int = 1, padding: int = 0, *, groups: int = 1,
+               dilation: int = 1, activation: str = "", bias: bool = True, inputs: int = 0) -> Layer:  # fmt: skip
+        """A convolution along one axis (signals ``C×L``): its sizes are 1-tuples."""
+        return cls("conv", name, out, (int(kernel),), (int(stride),), (int(padding),), (int(dilation),), groups,
+                   (), inputs, bias, activation)  # fmt: skip
 
     @classmethod
     def dense(cls, name: str, inputs: int, out: int, *, activation: str = "", bias: bool = True) -> Layer:
@@ -118,9 +129,10 @@ class Layer:
             text = "batchnorm"
         else:
             text = f"{self.kind} {k}"
-            text += f"/{self.stride[0]}" if self.stride != (self.kernel if self.kind != "conv" else (1, 1)) else ""
+            ones = (1,) * len(self.kernel)
+            text += f"/{self.stride[0]}" if self.stride != (self.kernel if self.kind != "conv" else ones) else ""
             text += f" p{self.padding[0]}" if any(self.padding) else ""
-            text += f" d{self.dilation[0]}" if self.dilation != (1, 1) else ""
+            text += f" d{self.dilation[0]}" if self.dilation != ones else ""
             text += f", g={self.groups}" if self.groups != 1 else ""
             text += ", partial" if self.table else ""
         return text + (f" + {self.activation}" if self.activation else "")
@@ -133,7 +145,7 @@ class Architecture:
 
     name: str
     title: str
-    input_shape: tuple[int, int, int]
+    input_shape: tuple[int, ...]  # C×H×W for images, C×L for signals
     layers: tuple[Layer, ...]
     source: str
     published: Mapping[str, int] = field(default_factory=dict)
@@ -260,13 +272,13 @@ ARCHITECTURES: dict[str, Architecture] = {
 def output_shapes(layers: Sequence[Layer], input_shape: Sequence[int]) -> list[tuple[int, ...]]:
     """The output shape of every layer, by the formulas of :mod:`tinygrad_cnn.shapes` (nothing allocated).
 
-    Shapes are ``(C, H, W)`` for spatial layers and ``(n,)`` after a dense one. A layer that no window
-    fits, or whose input does not match what it expects, raises one ``ValueError`` naming it and showing
-    the formula with the numbers.
+    Shapes are ``(C, H, W)`` (``(C, L)`` for signals) for spatial layers and ``(n,)`` after a dense one. A
+    layer that no window fits, or whose input does not match what it expects, raises one ``ValueError``
+    naming it and showing the formula with the numbers.
     """
     shape = tuple(int(n) for n in input_shape)
-    if len(shape) != 3 or min(shape) < 1:
-        raise ValueError(f"input shape must be 3 positive sizes C×H×W, got {'×'.join(map(str, shape))}")
+    if len(shape) not in (2, 3) or min(shape) < 1:
+        raise ValueError(f"input shape must be positive sizes C×H×W or C×L, got {'×'.join(map(str, shape))}")
     shapes = []
     for layer in layers:
         shape = _next_shape(layer, shape)
@@ -284,8 +296,8 @@ def _next_shape(layer: Layer, shape: tuple[int, ...]) -> tuple[int, ...]:
         if layer.inputs and layer.inputs != features:
             raise ValueError(f"{where}: expects {layer.inputs} input features, gets {features}")
         return (layer.out,)
-    if len(shape) != 3:
-        raise ValueError(f"{where}: needs a C×H×W input")
+    if len(shape) != 1 + len(layer.kernel) and layer.kind != "batchnorm":
+        raise ValueError(f"{where}: needs a {'C×L' if len(layer.kernel) == 1 else 'C×H×W'} input")
     channels, sizes = shape[0], shape[1:]
     if layer.inputs and layer.inputs != channels:
         raise ValueError(f"{where}: expects {layer.inputs} input channels")
@@ -373,7 +385,7 @@ def build(model: Architecture | Sequence[Layer], input_shape: Sequence[int] | No
     shape = tuple(input_shape)
     for number, (layer, out_shape) in enumerate(zip(layers, shapes)):
         name = layer.name or f"{layer.kind}{number}"
-        if layer.kind in ("dense", "rbf") and len(shape) == 3:
+        if layer.kind in ("dense", "rbf") and len(shape) > 1:
             modules[f"{name}_flatten"] = nn.Flatten()
         modules[name] = _module(layer, shape, generator)
         if layer.activation:
@@ -391,22 +403,25 @@ def _layers_and_input(model: Architecture | Sequence[Layer], input_shape: Sequen
 
 
 def _module(layer: Layer, shape: tuple[int, ...], generator: np.random.Generator | None) -> nn.Module:
-    channels = shape[0]
+    channels, one_d = shape[0], len(shape) == 2  # a signal C×L takes the 1-D layers
     if layer.kind == "conv" and layer.table:
         return PartialConv2d(layer.table, layer.kernel, generator=generator)
     if layer.kind == "conv":
-        return nn.Conv2d(channels, layer.out, layer.kernel, layer.stride, layer.padding, layer.dilation,
-                         layer.groups, layer.bias, generator=generator)  # fmt: skip
+        conv = nn.Conv1d if one_d else nn.Conv2d
+        return conv(channels, layer.out, layer.kernel, layer.stride, layer.padding, layer.dilation, layer.groups,
+                    layer.bias, generator=generator)  # fmt: skip
     if layer.kind == "subsample":
         return Subsampling(channels, layer.kernel[0], generator=generator)
     if layer.kind == "maxpool":
-        return nn.MaxPool2d(layer.kernel, layer.stride, layer.padding, layer.dilation, ceil_mode=layer.ceil_mode)
+        pool = nn.MaxPool1d if one_d else nn.MaxPool2d
+        return pool(layer.kernel, layer.stride, layer.padding, layer.dilation, ceil_mode=layer.ceil_mode)
     if layer.kind == "avgpool":
-        return nn.AvgPool2d(layer.kernel, layer.stride, layer.padding, ceil_mode=layer.ceil_mode)
+        pool = nn.AvgPool1d if one_d else nn.AvgPool2d
+        return pool(layer.kernel, layer.stride, layer.padding, ceil_mode=layer.ceil_mode)
     if layer.kind == "adaptive_avg":
-        return nn.AdaptiveAvgPool2d(layer.kernel)
+        return (nn.AdaptiveAvgPool1d if one_d else nn.AdaptiveAvgPool2d)(layer.kernel)
     if layer.kind == "batchnorm":
-        return nn.BatchNorm2d(channels)
+        return (nn.BatchNorm1d if one_d else nn.BatchNorm2d)(channels)
     if layer.kind == "rbf":
         return RBF(math.prod(shape), layer.out, generator=generator)
     return nn.Linear(math.prod(shape), layer.out, layer.bias, generator=generator)
@@ -451,13 +466,13 @@ def _chain(module: nn.Sequential, prefix: str):
 
 
 def _spec(name: str, module: nn.Module) -> Layer:
-    if isinstance(module, nn.Conv2d):
+    if isinstance(module, (nn.Conv1d, nn.Conv2d)):
         padding = module.padding
         if isinstance(padding, str):
             if padding == "same" and any(d * (k - 1) % 2 for k, d in zip(module.kernel_size, module.dilation)):
                 raise ValueError(f"{name}: padding='same' with an even kernel pads unevenly; not described")
-            padding = (0, 0) if padding == "valid" else tuple(d * (k - 1) // 2 for k, d in
-                                                              zip(module.kernel_size, module.dilation))  # fmt: skip
+            padding = (0,) * module.dims if padding == "valid" else tuple(
+                d * (k - 1) // 2 for k, d in zip(module.kernel_size, module.dilation))  # fmt: skip
         return Layer.conv(name, module.out_channels, module.kernel_size, module.stride, padding,
                           groups=module.groups, dilation=module.dilation, bias=module.bias is not None,
                           inputs=module.in_channels)  # fmt: skip
@@ -469,15 +484,15 @@ def _spec(name: str, module: nn.Module) -> Layer:
         return Layer("rbf", name, module.out_features, inputs=module.in_features, bias=False)
     if isinstance(module, Subsampling):
         return Layer("subsample", name, 0, _pair(module.kernel_size), _pair(module.kernel_size))
-    if isinstance(module, nn.MaxPool2d):
+    if isinstance(module, (nn.MaxPool1d, nn.MaxPool2d)):
         return dataclasses.replace(Layer.pool("maxpool", name, module.kernel_size, module.stride, module.padding,
                                               ceil_mode=module.ceil_mode), dilation=module.dilation)  # fmt: skip
-    if isinstance(module, nn.AvgPool2d):
+    if isinstance(module, (nn.AvgPool1d, nn.AvgPool2d)):
         return Layer.pool(
             "avgpool", name, module.kernel_size, module.stride, module.padding, ceil_mode=module.ceil_mode
         )
-    if isinstance(module, nn.AdaptiveAvgPool2d):
+    if isinstance(module, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)):
         return Layer("adaptive_avg", name, 0, _pair(module.output_size))
-    if isinstance(module, nn.BatchNorm2d):
+    if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
         return Layer("batchnorm", name, inputs=module.num_features, bias=module.bias is not None)
     raise ValueError(f"{name}: cannot describe a {type(module).__name__} layer (no formula for it)")

@@ -1,0 +1,14 @@
+"""Training tiny networks from scratch: :func:`fit` / :func:`evaluate` with per-epoch history, checkpoints that
+resume exactly, plots, and ``to_torch`` / ``from_torch`` for leaving to PyTorch."""
+
+from .._lazy import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "fit": ".loop", "resume": ".loop", "evaluate": ".loop", "predict": ".loop", "EarlyStopping": ".loop",
+    "TrainingDiverged": ".loop",
+    "History": ".metrics", "confusion_matrix": ".metrics", "accuracy": ".metrics",
+    "save_checkpoint": ".checkpoint", "read_checkpoint": ".checkpoint", "CheckpointError": ".checkpoint",
+    "architecture_of": ".checkpoint",
+    "to_torch": ".torch_bridge", "from_torch": ".torch_bridge",
+    "plots": ".plots",
+})  # fmt: skip
