@@ -34,9 +34,8 @@ class Budget:
     for a class (under 2 minutes on 2 cores)."""
 
     name: str
-    mlp_epochs: int  # section 1: the 10x MLP on the digits
     edges_epochs: int  # section 4: one 3x3 conv learns Sobel
-    digits_epochs: int  # section 5: the digits CNN and the two MLPs
+    digits_epochs: int  # sections 1 and 5: the digits CNN and the two MLPs, all trained alike
     mnist1d_steps: int  # section 5: each of the six MNIST-1D runs (the paper trains 6,000 steps)
     mnist1d_train: int  # training signals used (the paper's 4,000; quick uses fewer)
     ising_L: int  # section 6: lattice size
@@ -45,9 +44,9 @@ class Budget:
     ising_thermalization: int  # sweeps before sampling
 
 
-QUICK = Budget("quick", mlp_epochs=12, edges_epochs=10, digits_epochs=6, mnist1d_steps=150, mnist1d_train=2000,
+QUICK = Budget("quick", edges_epochs=20, digits_epochs=10, mnist1d_steps=150, mnist1d_train=2000,
                ising_L=8, ising_temperatures=9, ising_samples=48, ising_thermalization=60)  # fmt: skip
-FULL = Budget("full", mlp_epochs=40, edges_epochs=25, digits_epochs=20, mnist1d_steps=1500, mnist1d_train=4000,
+FULL = Budget("full", edges_epochs=30, digits_epochs=30, mnist1d_steps=1500, mnist1d_train=4000,
               ising_L=16, ising_temperatures=15, ising_samples=128, ising_thermalization=200)  # fmt: skip
 
 

@@ -93,7 +93,7 @@ def problem(ctx: Context) -> Section:
                       [(name, f"{n:,}", f"{dense_parameter_count(n, 100):,}") for name, n in sizes],
                       "(n_prev + 1)·100, by tinygrad_cnn.shapes.dense_parameter_count, which the derivation proves"))
     digits = load_digits(ctx.seed)
-    run = ctx.train("digits_mlp10x", "digits_mlp10x", digits, lr=0.01, batch_size=32, epochs=ctx.budget.mlp_epochs)
+    run = ctx.train("digits_mlp10x", "digits_mlp10x", digits, lr=0.01, batch_size=32, epochs=ctx.budget.digits_epochs)
     train_acc, test_acc = run.scores["train"]["accuracy"], run.scores["test"]["accuracy"]
     curves = plots.plot_history(run.history, ctx.image("mlp_curves"), title=f"MLP 64→182→10 on the digits "
                                 f"({run.parameters:,} parameters, {len(digits.train):,} training images)")
