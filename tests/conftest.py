@@ -31,7 +31,7 @@ if os.environ.get("CI") and importlib.util.find_spec("torch") is None:
 if os.environ.get("CI") and shutil.which("pdflatex") is None:
     raise pytest.UsageError("CI must install pdflatex (texlive-latex-base) for the LaTeX test (scripts/test.sh does)")
 if os.environ.get("CI") and not (shutil.which("chromium") and importlib.util.find_spec("playwright")):
-    raise pytest.UsageError("CI must install chromium and playwright for the report's browser test (scripts/test.sh does)")
+    raise pytest.UsageError("CI must install chromium and playwright for the browser test (scripts/test.sh does)")
 
 
 @pytest.fixture

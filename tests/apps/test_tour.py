@@ -36,7 +36,8 @@ def test_the_numbers_are_the_ones_computed(quick_report):
     results = {s.key: s.results for s in quick_report[0].sections}
     assert results["problem"]["dense"] == results["problem"]["linear"] == 102_500
     assert results["problem"]["mlp_train"] > results["problem"]["mlp_test"] > 0.9  # the gap, on real data
-    assert (results["locality"]["dense"], results["locality"]["local"], results["locality"]["shared"]) == (102_500, 500, 5)
+    locality = results["locality"]
+    assert (locality["dense"], locality["local"], locality["shared"]) == (102_500, 500, 5)
     assert results["locality"]["pictures"] == {"dense": (28, 28), "local": (16, 16), "conv": (16, 4)}
     conv = results["convolution"]
     assert conv["loop_error"] < 1e-12 and conv["gradcheck"] and conv["sizes_agree"] and conv["sizes"] >= 10
