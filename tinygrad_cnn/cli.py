@@ -28,7 +28,8 @@ from .subcommands import CommandError, deferred
 
 __all__ = ["main", "build_parser", "deferred", "CommandError", "BUILTIN_COMMANDS", "ENTRY_POINT_GROUP"]
 
-BUILTIN_COMMANDS = ("tinygrad_cnn.tour.command:register", "tinygrad_cnn.graphs.command:register")
+BUILTIN_COMMANDS = ("tinygrad_cnn.tour.command:register", "tinygrad_cnn.graphs.command:register",
+                    "tinygrad_cnn.train.command:register")
 ENTRY_POINT_GROUP = "tinygrad_cnn.commands"
 
 

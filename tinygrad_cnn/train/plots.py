@@ -118,48 +118,49 @@ def _chain(model: nn.Module) -> list[nn.Module]:
 
 
 def _grid(count: int) -> tuple[int, int]:
-    cols = min(count, 8)
-    return math.ceil(count / cols), cols
+    """Rows and columns for ``count`` panels: at most 8 a row, the rows evenly filled."""
+    rows = math.ceil(count / 8)
+    return rows, math.ceil(count / rows)
 
 
 def plot_filters(model: nn.Module, stem: PathLike, title: str = "") -> list[Path]:
-    """The kernels of the first convolution: images for 2-D kernels (one per output map, input channel 0),
-    stem plots for 1-D ones; one shared colour scale, so strengths compare."""
+    """The kernels of the first convolution on one shared colour scale, so strengths compare: an image per
+    filter for 2-D kernels (input channel 0), one row per filter of a single image for 1-D kernels."""
     found = first_conv(model)
     if found is None:
         raise ValueError(f"plot_filters: {type(model).__name__} has no Conv1d or Conv2d layer")
     weight = found[1].weight.numpy()  # (C_out, C_in, *kernel)
-    rows, cols = _grid(len(weight))
-    figure = Figure(figsize=(1.5 * cols + 0.8, 1.5 * rows + 0.6))
-    axes = figure.subplots(rows, cols, squeeze=False)
     bound = float(np.abs(weight).max()) or 1.0
-    image = None
-    for number, axis in enumerate(axes.flat):
-        if number >= len(weight):
-            axis.axis("off")
-            continue
-        kernel = weight[number, 0]
-        if kernel.ndim == 2:
-            image = axis.imshow(kernel, cmap=DIVERGING, vmin=-bound, vmax=bound)
-            axis.set_xticks([])
-            axis.set_yticks([])
-        else:
-            axis.stem(np.arange(len(kernel)), kernel, basefmt="k-")
-            axis.set_ylim(-bound * 1.1, bound * 1.1)
-            axis.set_xticks(range(len(kernel)))
-            axis.tick_params(labelsize=6)
-        axis.set_title(f"filter {number}", fontsize=8)
-    if image is not None:
-        figure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8)
     channels = weight.shape[1]
     note = f" (input channel 0 of {channels})" if channels > 1 else ""
+    if weight.ndim == 3:  # 1-D kernels: filters as rows
+        figure = Figure(figsize=(0.5 * weight.shape[2] + 2.5, 0.22 * len(weight) + 1.2))
+        axis = figure.subplots()
+        image = axis.imshow(weight[:, 0], cmap=DIVERGING, vmin=-bound, vmax=bound, aspect="auto")
+        axis.set_xlabel("tap")
+        axis.set_ylabel("filter")
+        axis.set_xticks(range(weight.shape[2]))
+        figure.colorbar(image, ax=axis)
+    else:
+        rows, cols = _grid(len(weight))
+        figure = Figure(figsize=(1.5 * cols + 0.8, 1.5 * rows + 0.6))
+        axes = figure.subplots(rows, cols, squeeze=False)
+        for number, axis in enumerate(axes.flat):
+            axis.set_xticks([])
+            axis.set_yticks([])
+            if number >= len(weight):
+                axis.axis("off")
+                continue
+            image = axis.imshow(weight[number, 0], cmap=DIVERGING, vmin=-bound, vmax=bound)
+            axis.set_title(f"filter {number}", fontsize=8)
+        figure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8)
     figure.suptitle(title or f"learned first-layer filters{note}")
     return _save(figure, stem)
 
 
 def plot_feature_maps(model: nn.Module, example: np.ndarray, stem: PathLike, title: str = "") -> list[Path]:
     """One example (``(C, H, W)`` or ``(C, L)``) and what the first convolution (with the activation after
-    it) makes of it: one map per filter."""
+    it) makes of it: an image per map for images; for signals the input as a curve above the maps as rows."""
     found = first_conv(model)
     if found is None:
         raise ValueError(f"plot_feature_maps: {type(model).__name__} has no Conv1d or Conv2d layer")
@@ -176,24 +177,30 @@ def plot_feature_maps(model: nn.Module, example: np.ndarray, stem: PathLike, tit
                 x = layer(x)
     finally:
         model.train(was_training)
-    maps = x.numpy()[0]  # (C_out, ...)
-    rows, cols = _grid(len(maps) + 1)
-    figure = Figure(figsize=(1.7 * cols + 0.4, 1.6 * rows + 0.6))
-    axes = figure.subplots(rows, cols, squeeze=False)
-    panels = [("input", np.asarray(example)[0])] + [(f"map {i}", m) for i, m in enumerate(maps)]
-    for number, axis in enumerate(axes.flat):
-        if number >= len(panels):
-            axis.axis("off")
-            continue
-        name, values = panels[number]
-        if values.ndim == 2:
-            axis.imshow(values, cmap="gray" if number == 0 else "viridis")
+    maps, signal = x.numpy()[0], np.asarray(example)[0]  # (C_out, ...), the input's channel 0
+    if maps.ndim == 2:
+        figure = Figure(figsize=(7, 0.15 * len(maps) + 3))
+        top, bottom = figure.subplots(2, 1, height_ratios=(1, 2.5))
+        top.plot(signal, lw=1.2)
+        top.set_xlim(-0.5, len(signal) - 0.5)
+        top.set_title("input", fontsize=9)
+        image = bottom.imshow(maps, aspect="auto", cmap="viridis")
+        bottom.set_xlabel("output position")
+        bottom.set_ylabel("map")
+        figure.colorbar(image, ax=bottom)
+    else:
+        rows, cols = _grid(len(maps) + 1)
+        figure = Figure(figsize=(1.7 * cols + 0.4, 1.6 * rows + 0.6))
+        axes = figure.subplots(rows, cols, squeeze=False)
+        panels = [("input", signal)] + [(f"map {i}", m) for i, m in enumerate(maps)]
+        for number, axis in enumerate(axes.flat):
             axis.set_xticks([])
             axis.set_yticks([])
-        else:
-            axis.plot(values, lw=1)
-            axis.tick_params(labelsize=6)
-        axis.set_title(name, fontsize=8)
+            if number >= len(panels):
+                axis.axis("off")
+                continue
+            axis.imshow(panels[number][1], cmap="gray" if number == 0 else "viridis")
+            axis.set_title(panels[number][0], fontsize=8)
     figure.suptitle(title or f"feature maps of one example after {type(layers[index]).__name__}")
     return _save(figure, stem)
 
@@ -242,5 +249,5 @@ def plot_kernels(learned: np.ndarray, reference: np.ndarray, stem: PathLike, nam
         axis.set_title(name)
     figure.colorbar(image, ax=list(axes), shrink=0.8)
     error = float(np.abs(learned - reference).max())
-    figure.suptitle(title or f"learned kernel vs {names[1]}: max |difference| = {error:.4f}")
+    figure.suptitle(title or f"learned kernel vs {names[1]}: max |difference| = {error:.2g}")
     return _save(figure, stem)
