@@ -136,7 +136,7 @@ EXAMPLES: dict[str, Example] = {
 # ---- checkpoints --------------------------------------------------------------------------------------------
 _PAIRS = ("kernel", "stride", "padding", "dilation")
 _INTS = ("out", "groups", "inputs")
-_STRINGS = ("kind", "name", "activation")
+_STRINGS = ("kind", "name", "activation", "padding_mode")
 _BOOLS = ("bias", "ceil_mode")
 _LAYER_FIELDS = {f.name for f in fields(Layer)}
 

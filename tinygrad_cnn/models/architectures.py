@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import nn
+from ..conv.geometry import PADDING_MODES
 from ..engine.tensor import Tensor, cat
 from ..nn import functional as F
 from ..shapes import checked_output_size
@@ -63,7 +64,8 @@ class Layer:
     channels (pooling, subsampling, batchnorm); ``inputs`` is the expected input channels or features (0:
     whatever the previous layer gives). ``table[m]`` lists the input maps that output map ``m`` sees (a
     partially connected conv, LeNet-5's C3); empty means every map (within its group). ``activation``
-    (``"relu"``, ``"tanh"``, ``"sigmoid"``) follows the layer and has no parameters.
+    (``"relu"``, ``"tanh"``, ``"sigmoid"``) follows the layer and has no parameters. ``padding_mode`` (a
+    conv's: ``"zeros"``, ``"circular"``, ...) changes no count, only what the border sees.
     """
 
     kind: str
@@ -79,6 +81,7 @@ class Layer:
     bias: bool = True
     activation: str = ""
     ceil_mode: bool = False
+    padding_mode: str = "zeros"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -87,6 +90,9 @@ class Layer:
             raise ValueError(
                 f"Layer {self.name}: activation must be one of {tuple(ACTIVATIONS)}, got {self.activation!r}"
             )
+        if self.padding_mode not in PADDING_MODES or (self.padding_mode != "zeros" and self.kind != "conv"):
+            raise ValueError(f"Layer {self.name}: padding_mode must be one of {PADDING_MODES} (a conv's), got "
+                             f"{self.padding_mode!r} for a {self.kind} layer")  # fmt: skip
         if self.table and len(self.table) != self.out:
             raise ValueError(f"Layer {self.name}: the connection table has {len(self.table)} rows for {self.out} maps")
         windowed = self.kind in ("conv", "subsample", "maxpool", "avgpool")
@@ -96,9 +102,10 @@ class Layer:
     @classmethod
     def conv(cls, name: str, out: int, kernel: int | Pair, stride: int | Pair = 1, padding: int | Pair = 0, *,
              groups: int = 1, dilation: int | Pair = 1, table: Sequence[Sequence[int]] = (), activation: str = "",
-             bias: bool = True, inputs: int = 0) -> Layer:  # fmt: skip
+             bias: bool = True, inputs: int = 0, padding_mode: str = "zeros") -> Layer:  # fmt: skip
         return cls("conv", name, out, _pair(kernel), _pair(stride), _pair(padding), _pair(dilation), groups,
-                   tuple(tuple(maps) for maps in table), inputs, bias, activation)  # fmt: skip
+                   tuple(tuple(maps) for maps in table), inputs, bias, activation,
+                   padding_mode=padding_mode)  # fmt: skip
 
     @classmethod
     def pool(cls, kind: str, name: str, kernel: int | Pair, stride: int | Pair | None = None,
@@ -132,6 +139,7 @@ class Layer:
             ones = (1,) * len(self.kernel)
             text += f"/{self.stride[0]}" if self.stride != (self.kernel if self.kind != "conv" else ones) else ""
             text += f" p{self.padding[0]}" if any(self.padding) else ""
+            text += f" {self.padding_mode}" if self.padding_mode != "zeros" else ""
             text += f" d{self.dilation[0]}" if self.dilation != ones else ""
             text += f", g={self.groups}" if self.groups != 1 else ""
             text += ", partial" if self.table else ""
@@ -409,7 +417,7 @@ def _module(layer: Layer, shape: tuple[int, ...], generator: np.random.Generator
     if layer.kind == "conv":
         conv = nn.Conv1d if one_d else nn.Conv2d
         return conv(channels, layer.out, layer.kernel, layer.stride, layer.padding, layer.dilation, layer.groups,
-                    layer.bias, generator=generator)  # fmt: skip
+                    layer.bias, layer.padding_mode, generator=generator)  # fmt: skip
     if layer.kind == "subsample":
         return Subsampling(channels, layer.kernel[0], generator=generator)
     if layer.kind == "maxpool":
@@ -475,7 +483,7 @@ def _spec(name: str, module: nn.Module) -> Layer:
                 d * (k - 1) // 2 for k, d in zip(module.kernel_size, module.dilation))  # fmt: skip
         return Layer.conv(name, module.out_channels, module.kernel_size, module.stride, padding,
                           groups=module.groups, dilation=module.dilation, bias=module.bias is not None,
-                          inputs=module.in_channels)  # fmt: skip
+                          inputs=module.in_channels, padding_mode=module.padding_mode)  # fmt: skip
     if isinstance(module, PartialConv2d):
         return Layer.conv(name, len(module.table), module.maps[0].kernel_size, table=module.table)
     if isinstance(module, nn.Linear):
