@@ -49,7 +49,8 @@ def test_the_numbers_are_the_ones_computed(quick_report):
     assert cnn["digits_cnn"]["parameters"] == 1370 and cnn["digits_cnn"]["test"] > 0.9
     assert set(cnn["mnist1d"]) == {"mnist1d_logistic", "mnist1d_mlp", "mnist1d_cnn"}
     assert cnn["mnist1d"]["mnist1d_cnn"][0] > cnn["mnist1d"]["mnist1d_logistic"][0]
-    assert results["physics"]["max_pull"] < 5 and results["physics"]["critical"] == pytest.approx(2.269185, abs=1e-6)
+    physics = results["physics"]
+    assert physics["max_pull"] < 5 and abs(physics["relative_error"]) < 0.1 and physics["accuracy_far"] > 0.9
     assert results["history"]["lenet5"] == 60_840
     assert (results["history"]["alexnet_224"], results["history"]["alexnet_227"]) == (54, 55)
 

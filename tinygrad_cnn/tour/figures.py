@@ -1,5 +1,5 @@
 """The tour's own pictures (the training pictures come from :mod:`tinygrad_cnn.train.plots`): a Sobel filter
-at work, MNIST-1D signals with and without their positions shuffled, and Ising configurations and observables.
+at work, MNIST-1D signals with and without their positions shuffled, and Ising observables against exact results.
 
 Each function draws with Matplotlib's object API (no global state, no display) and writes one PNG.
 
@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from ..files import atomic_open
 
-__all__ = ["sobel_figure", "signals_figure", "ising_configurations_figure", "ising_observables_figure", "save_png"]
+__all__ = ["sobel_figure", "signals_figure", "ising_observables_figure", "save_png"]
 
 DIVERGING = "RdBu_r"
 
@@ -63,19 +63,6 @@ def signals_figure(signals: np.ndarray, shuffled: np.ndarray, labels: Sequence[i
             if column == 0:
                 axis.set_ylabel(name, fontsize=8)
         axes[0, column].set_title(f"digit {labels[column]}", fontsize=9)
-    return save_png(figure, path)
-
-
-def ising_configurations_figure(configurations: Sequence[np.ndarray], temperatures: Sequence[float],
-                                path: Path) -> Path:  # fmt: skip
-    """One spin configuration per temperature (black +1, white −1)."""
-    figure = Figure(figsize=(2.4 * len(configurations), 2.7))
-    axes = figure.subplots(1, len(configurations), squeeze=False)[0]
-    for axis, spins, temperature in zip(axes, configurations, temperatures):
-        axis.imshow(spins, cmap="gray_r", vmin=-1, vmax=1, interpolation="nearest")
-        axis.set_title(f"T = {temperature:.2f}", fontsize=9)
-        axis.set_xticks([])
-        axis.set_yticks([])
     return save_png(figure, path)
 
 

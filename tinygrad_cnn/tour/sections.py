@@ -34,6 +34,7 @@ from ..nn import functional as F
 from ..nn.linear import Linear
 from ..shapes import dense_parameter_count
 from ..train import plots
+from ..train.recipes import DIGITS, EDGES
 from .context import Context
 from .figures import sobel_figure
 from .report import Code, DerivationBlock, Figure, Image, Math, Paragraph, Section, Strong, Table
@@ -93,14 +94,14 @@ def problem(ctx: Context) -> Section:
                       [(name, f"{n:,}", f"{dense_parameter_count(n, 100):,}") for name, n in sizes],
                       "(n_prev + 1)·100, by tinygrad_cnn.shapes.dense_parameter_count, which the derivation proves"))
     digits = load_digits(ctx.seed)
-    run = ctx.train("digits_mlp10x", "digits_mlp10x", digits, lr=0.01, batch_size=32, epochs=ctx.budget.digits_epochs)
+    run = ctx.train("digits_mlp10x", digits, DIGITS.recipe, ctx.budget.digits_epochs)
     train_acc, test_acc = run.scores["train"]["accuracy"], run.scores["test"]["accuracy"]
     curves = plots.plot_history(run.history, ctx.image("mlp_curves"), title=f"MLP 64→182→10 on the digits "
                                 f"({run.parameters:,} parameters, {len(digits.train):,} training images)")
     section.add(
         Paragraph(f"Many parameters and few examples overfit. An MLP 64→182→10 ({run.parameters:,} parameters) "
-                  f"trained for {len(run.history)} epochs on the {len(digits.train):,} training images of the "
-                  "bundled 8×8 digits fits them almost perfectly and does worse on images it has not seen:"),
+                  f"trained for {len(run.history)} epochs ({DIGITS.recipe.describe()}) on the {len(digits.train):,} "
+                  "training images of the bundled 8×8 digits, against the images it has not seen:"),
         Table(("model", "parameters", "epochs", "train accuracy", "test accuracy", "gap", "training time"),
               [("MLP 64→182→10", f"{run.parameters:,}", str(len(run.history)), percent(train_acc),
                 percent(test_acc), f"{100 * (train_acc - test_acc):.1f} points", f"{run.seconds:.1f} s")]),
@@ -242,9 +243,9 @@ def edge_detection(ctx: Context) -> Section:
         DerivationBlock(derivations.get("edge_detection")),
     )  # fmt: skip
     data = load_edges(ctx.seed)
-    run = ctx.train("edges_conv", "edges_conv", data, lr=0.05, batch_size=32, epochs=ctx.budget.edges_epochs)
-    learned = run.model.state_dict()["0.weight"] if "0.weight" in run.model.state_dict() else _only_weight(run.model)
-    error = float(np.abs(learned[0, 0] - SOBEL_X).max())
+    run = ctx.train("edges_conv", data, EDGES.recipe, ctx.budget.edges_epochs)
+    learned = plots.first_conv(run.model)[1].weight.numpy()
+    error = EDGES.extras(run.model, data)["max_abs_error_vs_sobel"]
     kernels = plots.plot_kernels(learned[0, 0], SOBEL_X, ctx.image("learned_sobel"))
     outputs = plots.plot_edges(run.model, data.test, ctx.image("learned_edges"), count=2)
     section.add(
@@ -265,11 +266,6 @@ def _matrix(kernel: np.ndarray) -> Any:
     import sympy as sp
 
     return sp.Matrix(kernel.astype(int))
-
-
-def _only_weight(model: Any) -> np.ndarray:
-    (weight,) = [p.numpy() for p in model.parameters()]
-    return weight
 
 
 # ---- 7. history --------------------------------------------------------------------------------------------------
