@@ -133,3 +133,13 @@ def test_cli_unknown_command_is_one_line_not_a_traceback():
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "invalid choice" in result.stderr
+
+
+def test_cli_reports_progress_and_opens_the_page(tmp_path, monkeypatch, capsys):
+    opened = []
+    monkeypatch.setattr("webbrowser.open", opened.append)
+    _quick_only(monkeypatch)
+    assert main(["tour", "--quick", "--open", "--out", str(tmp_path / "report")]) == 0
+    captured = capsys.readouterr()
+    assert "[1/1] Locality and sharing: done in" in captured.err and "index.html" in captured.out
+    assert opened == [(tmp_path / "report" / "index.html").resolve().as_uri()]
