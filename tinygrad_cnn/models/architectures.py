@@ -49,6 +49,7 @@ from ..nn import functional as F
 from ..shapes import checked_output_size
 
 __all__ = [
+    "layer_to_dict", "layer_from_dict", "architecture_from_metadata", "MAX_LAYERS",
     "Layer", "Architecture", "ARCHITECTURES", "LENET5_C3_TABLE", "output_shapes", "build", "from_module",
     "thinned", "Subsampling", "PartialConv2d", "RBF",
 ]  # fmt: skip
@@ -516,6 +517,80 @@ def thinned(architecture: Architecture, divisor: int) -> Architecture:
 
 
 # ---- from engine modules -------------------------------------------------------------------------------------
+# ---- layers as JSON, in and out of checkpoints ----------------------------------------------------------------
+MAX_LAYERS = 10_000  # a checkpoint's architecture may list at most this many layers
+_LAYER_FIELDS = {f.name for f in dataclasses.fields(Layer)}
+
+
+def layer_to_dict(layer: Layer) -> dict:
+    """A :class:`Layer` as JSON-able data (tuples as lists), the form checkpoints store.
+
+    Examples:
+        >>> layer_to_dict(Layer.conv("C1", 6, 5))["kernel"], layer_from_dict(layer_to_dict(Layer.conv("C1", 6, 5)))
+        ([5, 5], Layer(kind='conv', name='C1', out=6, kernel=(5, 5), stride=(1, 1), padding=(0, 0), dilation=(1, 1), \
+groups=1, table=(), inputs=0, bias=True, activation='', ceil_mode=False, fixed=False, padding_mode='zeros'))
+    """
+    return {key: list(map(list, value)) if key == "table" else list(value) if isinstance(value, tuple) else value
+            for key, value in dataclasses.asdict(layer).items()}  # fmt: skip
+
+
+def layer_from_dict(entry: Mapping[str, object]) -> Layer:
+    """A :class:`Layer` from a checkpoint's JSON (``{"kind": "conv", "out": 8, "kernel": 3, ...}``); every field
+    is checked by :class:`Layer` itself (sizes, flags, names), so a crafted file gets one clear error.
+
+    Examples:
+        >>> layer_from_dict({"kind": "conv", "out": 8, "kernel": 3}).kernel
+        (3, 3)
+        >>> layer_from_dict({"kind": "conv", "out": 8, "kernel": 3, "stride": 0})
+        Traceback (most recent call last):
+        ...
+        ValueError: Layer '' (conv): stride must be a positive integer or a tuple of 2 of them, got 0
+    """
+    if not isinstance(entry, Mapping) or "kind" not in entry:
+        raise ValueError(f"a layer must be a dict with a 'kind', got {shown(entry)}")
+    unknown = set(entry) - _LAYER_FIELDS
+    if unknown:
+        raise ValueError(f"layer {shown(entry.get('name', entry['kind']))}: unknown keys {shown(sorted(unknown))}; "
+                         f"known: {', '.join(sorted(_LAYER_FIELDS))}")  # fmt: skip
+    return Layer(**dict(entry))
+
+
+def architecture_from_metadata(metadata: object, where: str, input_shape: Sequence[int] | None = None
+                               ) -> tuple[Architecture | list[Layer], tuple[int, ...], str]:  # fmt: skip
+    """The architecture a checkpoint's metadata names: ``(spec, input_shape, title)``. ``architecture`` is the name
+    of a registered one, or a list of layer dicts with an ``input_shape`` (``C×L`` or ``C×H×W``); ``input_shape``
+    given here wins. Nothing is trusted: sizes, names and the number of layers are checked.
+
+    Examples:
+        >>> architecture_from_metadata({"architecture": "tiny_cnn"}, "model.npz")[1]
+        (1, 8, 8)
+        >>> architecture_from_metadata({}, "model.npz")
+        Traceback (most recent call last):
+        ...
+        ValueError: model.npz: no 'architecture' in its metadata (a name, or a list of layers with an 'input_shape')
+    """
+    architecture = metadata.get("architecture") if isinstance(metadata, Mapping) else None
+    if architecture is None:
+        raise ValueError(f"{where}: no 'architecture' in its metadata (a name, or a list of layers with an "
+                         "'input_shape')")  # fmt: skip
+    if isinstance(architecture, str):
+        if architecture not in ARCHITECTURES:
+            raise ValueError(f"{where}: unknown model: the architecture name {shown(architecture)} in its metadata "
+                             f"is none of {', '.join(ARCHITECTURES)}")  # fmt: skip
+        known = ARCHITECTURES[architecture]
+        return known, tuple(input_shape or known.input_shape), known.title
+    if not isinstance(architecture, list) or not 0 < len(architecture) <= MAX_LAYERS:
+        raise ValueError(f"{where}: metadata 'architecture' must be a name or a list of layers (1 to {MAX_LAYERS:,})")
+    shape = input_shape if input_shape is not None else metadata.get("input_shape")
+    if shape is None:
+        raise ValueError(f"{where}: the metadata lists layers but no 'input_shape'; give the input shape")
+    if not isinstance(shape, (list, tuple)) or len(shape) not in (2, 3) or not all(
+        is_int(n) and 1 <= n <= MAX_SIZE for n in shape
+    ):
+        raise ValueError(f"{where}: 'input_shape' must be 2 or 3 positive integers (C×L or C×H×W), got {shown(shape)}")
+    return [layer_from_dict(entry) for entry in architecture], tuple(int(n) for n in shape), f"model from {where}"
+
+
 def from_module(model: nn.Module) -> list[Layer]:
     """The layer specs of an ``nn.Sequential`` of engine layers (nested Sequentials are walked; activations
     join the layer before them; ``Flatten``, ``Dropout`` and ``Identity`` change no count and are skipped)."""
