@@ -41,7 +41,7 @@ from tinygrad_cnn.models.architectures import (
     layer_from_dict,
     output_shapes,
 )
-from tinygrad_cnn.serialization import LOAD_LIMIT, load, load_metadata
+from tinygrad_cnn.serialization import LOAD_LIMIT, load, load_metadata, model_state
 from tinygrad_cnn.subcommands import printable
 
 __all__ = ["Row", "Summary", "summary", "summarize", "summarize_checkpoint", "format_table", "layer_from_dict"]
@@ -237,7 +237,7 @@ def summarize_checkpoint(path: str | os.PathLike, input_shape: Sequence[int] | N
     Nothing in the file is trusted: the arrays are read within ``max_bytes`` (:func:`tinygrad_cnn.load`), every
     layer is checked as it is made, and the text shown from the file is escaped when printed.
     """
-    metadata, state = load_metadata(path, max_bytes), _state_dict(load(path, max_bytes), path)
+    metadata, state = load_metadata(path, max_bytes), model_state(load(path, max_bytes), os.fspath(path))
     stored = sum(int(t.numel()) for key, t in state.items() if key.rsplit(".", 1)[-1] not in BUFFERS)
     name = os.path.basename(os.fspath(path))
     if isinstance(metadata, Mapping) and metadata.get("architecture") is not None:
@@ -256,22 +256,6 @@ def summarize_checkpoint(path: str | os.PathLike, input_shape: Sequence[int] | N
     if input_shape is not None:
         notes += ("The input shape cannot be used without the layers' strides and padding.",)
     return Summary(f"checkpoint {name}", None, tuple(rows), {}, notes)
-
-
-def _state_dict(tree: object, path: str | os.PathLike) -> dict:
-    """The model's state dict in a checkpoint: the whole tree, or its ``model``/``state_dict`` entry."""
-
-    def is_state(value: object) -> bool:
-        return isinstance(value, dict) and bool(value) and all(hasattr(v, "shape") for v in value.values())
-
-    if is_state(tree):
-        return tree
-    if isinstance(tree, dict):
-        for key in ("model", "state_dict", "model_state"):
-            if is_state(tree.get(key)):
-                return tree[key]
-    keys = list(tree) if isinstance(tree, dict) else type(tree).__name__
-    raise ValueError(f"{os.fspath(path)}: no state dict of arrays found (top level: {keys})")
 
 
 def _inferred_rows(state: Mapping[str, object]) -> list[Row]:

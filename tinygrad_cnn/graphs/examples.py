@@ -26,7 +26,7 @@ from .. import nn
 from ..engine.tensor import Tensor
 from ..engine.value import Value
 from ..models.architectures import ARCHITECTURES, Architecture, Layer, architecture_from_metadata, build, output_shapes
-from ..serialization import load, load_metadata
+from ..serialization import load, load_metadata, model_state
 from .api import to_dot
 from .modules import layer_dot, layer_graph, record
 from .pictures import layer_values, lecture_pictures, pictures_dot
@@ -148,19 +148,6 @@ def _parameter_bound(layers: Sequence[Layer], input_shape: tuple[int, ...]) -> i
     return total
 
 
-def _state_dict(tree: object, name: str) -> dict:
-    def is_state(value: object) -> bool:
-        return isinstance(value, dict) and bool(value) and all(isinstance(v, Tensor) for v in value.values())
-
-    if is_state(tree):
-        return tree
-    if isinstance(tree, dict):
-        for key in ("model", "state_dict", "model_state"):
-            if is_state(tree.get(key)):
-                return tree[key]
-    raise ValueError(f"{name}: no state dict of arrays in the checkpoint")
-
-
 def model_from_checkpoint(path: str | os.PathLike) -> tuple[nn.Module, tuple[int, ...], str]:
     """The model a checkpoint holds, rebuilt from its metadata's ``architecture`` (a name such as
     ``"lenet5"``, or a list of layer dicts with an ``input_shape``) and loaded with its weights."""
@@ -178,7 +165,7 @@ def model_from_checkpoint(path: str | os.PathLike) -> tuple[nn.Module, tuple[int
         raise ValueError(f"{name}: the architecture has up to {bound:,} parameters; graphs are drawn for models "
                          f"of at most {MAX_CHECKPOINT_PARAMETERS:,}")  # fmt: skip
     model = build(spec, input_shape, generator=np.random.default_rng(0))
-    state = _state_dict(load(path), name)
+    state = model_state(load(path), name)
     try:
         model.load_state_dict(state)
     except ValueError as error:
