@@ -12,7 +12,8 @@ Sections (``--only`` picks some):
   included), and ours alone on a 10^6-node chain (micrograd's recursive backward cannot walk it);
 * ``derivations`` — every derivation's ``check()`` and ``verify()``, timed, each must pass;
 * ``scripts`` — the other benchmark scripts, when present (``bench_training.py``: the MNIST-1D run and the digits
-  epoch; ``bench_ising.py``), and the tour, each in its own process: wall and CPU time, exit status, its output.
+  epoch; ``bench_ising.py``; ``bench_ising_classifier.py``), and the tour, each in its own process: wall and CPU
+  time, exit status, its output.
 
 Every tensor workload is first run once by each engine and the results compared (a fast wrong answer is no
 result), then timed *interleaved* (one call of each engine per round), in one process, with the same thread
@@ -40,7 +41,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SECTIONS = ("conv", "pool", "steps", "memory", "value", "derivations", "scripts")
-OTHER_SCRIPTS = ("bench_training.py", "bench_ising.py")  # written by other work; run when present
+OTHER_SCRIPTS = ("bench_training.py", "bench_ising.py", "bench_ising_classifier.py")  # run when present
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

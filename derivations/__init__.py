@@ -21,8 +21,19 @@ Examples:
     >>> print(d.verify().comparisons[0])
     shapes.dense_parameter_count(n_prev, n) equals the result: proved symbolically
 
-Render with :func:`to_text`, :func:`to_markdown`, :func:`to_latex` (a section) or :func:`latex_document`
-(a standalone document, for one derivation or all); in Jupyter a derivation displays itself as LaTeX.
+Render with :func:`to_text`, :func:`to_markdown`, :func:`to_latex` (a section), :func:`latex_document`
+(a standalone document, for one derivation or all) or :func:`~derivations.render.to_html` (HTML with MathML);
+in Jupyter a derivation displays itself as LaTeX.
+
+Summarise a model you wrote yourself (per layer: output shape, parameters and their formula, connections,
+multiply-accumulates, receptive field), an ``nn.Sequential`` of the engine's layers or a list of layer specs:
+
+    >>> from derivations.summary import format_table, summary
+    >>> from tinygrad_cnn import nn
+    >>> table = summary(nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 10)),
+    ...                 input_shape=(1, 8, 8))
+    >>> table.params, [row.formula for row in table.rows if row.params]
+    (1490, ['(1·3·3 + 1)·4', '(144 + 1)·10'])
 
 The package
 -----------

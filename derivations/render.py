@@ -1,4 +1,5 @@
-"""Show a derivation to people: plain text, Markdown with ``$$`` math, LaTeX, and MathJax for Jupyter.
+"""Show a derivation to people: plain text, Markdown with ``$$`` math, LaTeX, MathJax for Jupyter, and HTML
+with presentation MathML (which browsers render natively: no script, no network).
 
 Every renderer prints the same things in the same order: the title and summary, the variables with their
 domains, the assumptions, the lemmas with the grid each was checked on, the numbered steps (the reason,
@@ -12,16 +13,21 @@ Examples:
     >>> lines = to_text(get("dense_parameters").substitute({"n_prev": 1024, "n": 100}), pretty=False).splitlines()
     >>> print(lines[lines.index("Result:") + 2])
         P = 100*(1024 + 1) = 102500
+    >>> html = to_html(get("dense_parameters").substitute({"n_prev": 1024, "n": 100}))
+    >>> html.count('<math display="block">') > 7, "<mn>102500</mn>" in html
+    (True, True)
 """
 
 from __future__ import annotations
 
+import html
 import re
 import textwrap
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import sympy as sp
+from sympy.printing.mathml import MathMLPresentationPrinter
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import stringPict
 
@@ -29,7 +35,7 @@ if TYPE_CHECKING:  # the renderers only read a derivation's attributes (Renderab
     from .arithmetic import Worked
     from .vocabulary import Grid, Renderable
 
-__all__ = ["to_text", "to_markdown", "to_latex", "latex_document", "to_mathjax"]
+__all__ = ["to_text", "to_markdown", "to_latex", "latex_document", "to_mathjax", "to_html", "to_mathml"]
 
 WIDTH = 100
 _METHOD_TAGS = {"definition": "definition", "symbolic": "symbolic", "grid": "grid", "lemma": "lemma"}
@@ -232,6 +238,197 @@ def to_mathjax(d: Renderable) -> str:
 
 def _mathjax_text(text: str) -> str:
     return text.replace("\\", "/").replace("{", r"\{").replace("}", r"\}").replace("$", "").replace("&", "and")
+
+
+# -- HTML with MathML ---------------------------------------------------------------------------------------
+def to_html(d: Renderable, *, heading: int = 3) -> str:
+    """An HTML fragment (a ``<section>``): every text escaped, every equation presentation MathML, which
+    browsers render natively; the same content, in the same order, as :func:`to_markdown`."""
+    math = _MathML(d.latex_names())
+    h = f"h{heading}"
+    out = [f'<section class="derivation" id="derivation-{html.escape(d.name)}">',
+           f"<{h}>{_html(d.title)} <code>{html.escape(d.name)}</code></{h}>", f"<p>{_html(d.summary)}</p>",
+           "<p><strong>Variables.</strong></p>", "<ul>"]  # fmt: skip
+    out += [f"<li>{math.inline(v.symbol)} (<code>{html.escape(v.name)}</code>): {_html(v.meaning)}; {v.domain}</li>"
+            for v in d.variables]  # fmt: skip
+    out.append("</ul>")
+    if d.assumptions:
+        out += ["<p><strong>Assumptions.</strong></p>", "<ul>", *(f"<li>{_html(a)}</li>" for a in d.assumptions),
+                "</ul>"]  # fmt: skip
+    for number, lemma in enumerate(d.lemmas, 1):
+        checked = f"Checked by counting at every point of {lemma.grid.describe()}. {lemma.why}"
+        out.append(f"<p><strong>Lemma {number}</strong> ({_html(lemma.name)}). {_html(lemma.statement)} "
+                   f"<em>{_html(checked)}</em></p>")  # fmt: skip
+    if d.values:
+        values = ", ".join(f"{math.inline(d.inputs[k].symbol, str(v))}" for k, v in d.values.items())
+        out.append(f"<p>With {values}.</p>")
+    steps = [line for line in d.worked() if line.method != "result"]
+    out.append('<ol class="steps">')
+    for line in steps:
+        out += [f"<li><p>{_html(line.reason)} <em>({_html(line.note)})</em></p>", math.block(line.chain)]
+        out += [math.block(line.arithmetic)] if line.arithmetic else []
+        out.append("</li>")
+    out.append("</ol>")
+    for line in d.worked():
+        if line.method == "result":
+            out += ['<p class="result"><strong>Result.</strong></p>', math.block(line.chain)]
+            out += [math.block(line.arithmetic)] if line.arithmetic else []
+    for line in d.example_lines():
+        out += [f"<p><strong>Example.</strong> {_html(line.reason)}</p>", math.block(line.arithmetic)]
+    return "\n".join(out + ["</section>"]) + "\n"
+
+
+def to_mathml(expr: sp.Basic | tuple[sp.Basic, ...], *, display: bool = True,
+              names: dict[sp.Symbol, str] | None = None) -> str:  # fmt: skip
+    """One expression, or a chain ``a = b = c`` given as a tuple, as a ``<math>`` element.
+
+    Examples:
+        >>> n = sp.Symbol("n", positive=True, integer=True)
+        >>> to_mathml((sp.Symbol("P"), (n + 1) * n), display=False)
+        '<math><mi>P</mi><mo>=</mo><mrow><mi>n</mi><mo>&#xB7;</mo><mrow><mo>(</mo><mrow><mi>n</mi><mo>+</mo><mn>1</mn></mrow><mo>)</mo></mrow></mrow></math>'
+    """
+    math = _MathML(names or {})
+    chain = expr if isinstance(expr, tuple) else (expr,)
+    return math.block(chain) if display else math.inline_chain(chain)
+
+
+class _MathML(MathMLPresentationPrinter):
+    """SymPy's presentation MathML, completed for what the derivations use: numbers put in
+    (:class:`~derivations.arithmetic.Shown`), the variables' LaTeX spellings (``C_{in}``, ``H'``), ``Subs``,
+    ``Product``, ``Mod``, Kronecker's delta, ``Piecewise``, partial derivatives; every text escaped."""
+
+    def __init__(self, names: dict[sp.Symbol, str]) -> None:
+        super().__init__({"mul_symbol": "dot"})
+        self.names = names
+
+    # one <math> element per equation
+    def block(self, chain: tuple[sp.Basic, ...]) -> str:
+        return f'<math display="block">{self._chain(chain)}</math>'
+
+    def inline(self, expr: sp.Basic, value: str | None = None) -> str:
+        tail = "" if value is None else f"<mo>=</mo><mn>{html.escape(value)}</mn>"
+        return f"<math>{self.doprint(expr)}{tail}</math>"
+
+    def inline_chain(self, chain: tuple[sp.Basic, ...]) -> str:
+        return f"<math>{self._chain(chain)}</math>"
+
+    def _chain(self, chain: tuple[sp.Basic, ...]) -> str:
+        return "<mo>=</mo>".join(self.doprint(e) for e in chain)
+
+    # small DOM helpers (SymPy's text nodes are written raw, so every text goes through html.escape)
+    def _el(self, tag: str, *children: Any, text: str | None = None) -> Any:
+        node = self.dom.createElement(tag)
+        if text is not None:
+            node.appendChild(self.dom.createTextNode(html.escape(text, quote=False)))
+        for child in children:
+            node.appendChild(child)
+        return node
+
+    def _row(self, *children: Any) -> Any:
+        return self._el("mrow", *children)
+
+    def _call(self, name: str, *args: sp.Basic) -> Any:
+        return self._row(self._el("mi", text=name), self._paren_comma_separated(*args))
+
+    # the symbols
+    def _print_Shown(self, e: sp.Basic) -> Any:
+        return self._el("mn", text=str(e.value))
+
+    def _print_Symbol(self, sym: sp.Symbol, style: str = "plain") -> Any:
+        if sym in self.names:
+            return self._from_latex(self.names[sym])
+        return super()._print_Symbol(sym, style)
+
+    _LATEX_NAME = re.compile(r"^([A-Za-z]+)(?:_\{([^{}]*)\})?('*)$")
+
+    def _from_latex(self, latex: str) -> Any:
+        """The simple LaTeX names variables use: ``C_{in}``, ``r_{l-1}``, ``H'``, ``P_{AlexNet\\,2012}``."""
+        match = self._LATEX_NAME.match(latex)
+        if match is None:
+            return self._el("mi", text=latex)
+        base, sub, primes = match.groups()
+        node = self._el("mi", text=base)
+        if sub:
+            parts = re.findall(r"[A-Za-z]+|[0-9]+|-|\\,", sub)
+            tokens = [self._el("mn", text=p) if p.isdigit() else self._el("mo", text="−") if p == "-" else
+                      self._el("mspace", ) if p == "\\," else self._el("mi", text=p) for p in parts]  # fmt: skip
+            node = self._el("msub", node, tokens[0] if len(tokens) == 1 else self._row(*tokens))
+        if primes:
+            node = self._el("msup", node, self._el("mo", text="′" * len(primes)))
+        return node
+
+    def _print_Indexed(self, e: sp.Indexed) -> Any:
+        indices = [self._print(i) for i in e.indices]
+        if len(indices) > 1:
+            separated = []
+            for index in indices:
+                separated += [self._el("mo", text=","), index] if separated else [index]
+            indices = [self._row(*separated)]
+        return self._el("msub", self._print(e.base), indices[0])
+
+    # what SymPy prints as a plain function call
+    def _print_Subs(self, e: sp.Subs) -> Any:
+        pairs = []
+        for variable, point in zip(e.variables, e.point):
+            pairs += [self._el("mo", text=",")] if pairs else []
+            pairs += [self._print(variable), self._el("mo", text="="), self._print(point)]
+        bar = self._row(self._el("mo", text="("), self._print(e.expr), self._el("mo", text=")"))
+        return self._el("msub", self._row(bar, self._el("mo", text="|")), self._row(*pairs))
+
+    def _print_Product(self, e: sp.Product) -> Any:
+        variable, low, high = e.limits[0]
+        under = self._row(self._print(variable), self._el("mo", text="="), self._print(low))
+        return self._row(self._el("munderover", self._el("mo", text="∏"), under, self._print(high)),
+                         self.parenthesize(e.function, 50))  # fmt: skip
+
+    def _print_Mod(self, e: sp.Mod) -> Any:
+        return self._row(self._el("mo", text="("), self._print(e.args[0]), self._el("mo", text="mod"),
+                         self._print(e.args[1]), self._el("mo", text=")"))  # fmt: skip
+
+    def _print_KroneckerDelta(self, e: sp.KroneckerDelta) -> Any:
+        a, b = (self._print(i) for i in e.args)
+        return self._el("msub", self._el("mi", text="δ"), self._row(a, self._el("mo", text=","), b))
+
+    def _print_Piecewise(self, e: sp.Piecewise) -> Any:
+        rows = []
+        for value, condition in e.args:
+            when = self._el("mtext", text="otherwise") if condition is sp.true else self._row(
+                self._el("mtext", text="if\u00a0"), self._print(condition))  # fmt: skip
+            rows.append(self._el("mtr", self._el("mtd", self._print(value)), self._el("mtd", when)))
+        return self._row(self._el("mo", text="{"), self._el("mtable", *rows))
+
+    def _print_Derivative(self, e: sp.Derivative) -> Any:
+        below = []
+        for variable, count in e.variable_count:
+            part = self._print(variable)
+            below += [self._el("mo", text="∂"), part if count == 1 else self._el("msup", part, self._print(count))]
+        order = sum(count for _, count in e.variable_count)
+        top = self._el("mo", text="∂") if order == 1 else self._el("msup", self._el("mo", text="∂"),
+                                                                      self._print(order))  # fmt: skip
+        return self._row(self._el("mfrac", top, self._row(*below)), self._print(e.expr))
+
+    def _print_Relational(self, e: sp.Basic) -> Any:
+        symbols = {"==": "=", "!=": "≠", "<": "<", ">": ">", "<=": "≤", ">=": "≥"}
+        return self._row(self._print(e.lhs), self._el("mo", text=symbols.get(e.rel_op, e.rel_op)), self._print(e.rhs))
+
+    def _print_Min(self, e: sp.Min) -> Any:
+        return self._call("min", *e.args)
+
+    def _print_Max(self, e: sp.Max) -> Any:
+        return self._call("max", *e.args)
+
+    def _print_AppliedUndef(self, e: sp.Function) -> Any:
+        return self._call(str(e.func), *e.args)
+
+
+def _html(text: str) -> str:
+    """Escape a reason for HTML; subscripted names such as ``k_h`` or ``r_{l−1}`` become inline MathML."""
+    parts = []
+    for plain, name, subscript in _split_subscripts(text):
+        parts.append(html.escape(plain, quote=False))
+        if name:
+            parts.append(f"<math><msub><mi>{html.escape(name)}</mi><mi>{html.escape(subscript)}</mi></msub></math>")
+    return "".join(parts)
 
 
 # -- shared ------------------------------------------------------------------------------------------------

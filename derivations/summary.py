@@ -29,19 +29,19 @@ import math
 import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 from tinygrad_cnn import nn, shapes
-from tinygrad_cnn.engine.sizes import is_int, shown
 from tinygrad_cnn.models.architectures import (
     ARCHITECTURES,
-    MAX_SIZE,
     Architecture,
     Layer,
+    architecture_from_metadata,
     from_module,
+    layer_from_dict,
     output_shapes,
 )
-from tinygrad_cnn.serialization import LOAD_LIMIT, load, load_metadata
+from tinygrad_cnn.serialization import LOAD_LIMIT, load, load_metadata, model_state
 from tinygrad_cnn.subcommands import printable
 
 __all__ = ["Row", "Summary", "summary", "summarize", "summarize_checkpoint", "format_table", "layer_from_dict"]
@@ -224,31 +224,6 @@ def summarize(model: str | Architecture | Sequence[Layer] | nn.Module, input_sha
 
 
 # ---- checkpoints -------------------------------------------------------------------------------------------------
-_LAYER_FIELDS = {f.name for f in fields(Layer)}
-MAX_LAYERS = 10_000  # a checkpoint's architecture may list at most this many layers
-
-
-def layer_from_dict(entry: Mapping[str, object]) -> Layer:
-    """A :class:`Layer` from a checkpoint's JSON (``{"kind": "conv", "out": 8, "kernel": 3, ...}``); every field
-    is checked by :class:`Layer` itself (sizes, flags, names), so a crafted file gets one clear error.
-
-    Examples:
-        >>> layer_from_dict({"kind": "conv", "out": 8, "kernel": 3}).kernel
-        (3, 3)
-        >>> layer_from_dict({"kind": "conv", "out": 8, "kernel": 3, "stride": 0})
-        Traceback (most recent call last):
-        ...
-        ValueError: Layer '' (conv): stride must be a positive integer or a tuple of 2 of them, got 0
-    """
-    if not isinstance(entry, Mapping) or "kind" not in entry:
-        raise ValueError(f"a layer must be a dict with a 'kind', got {shown(entry)}")
-    unknown = set(entry) - _LAYER_FIELDS
-    if unknown:
-        raise ValueError(f"layer {shown(entry.get('name', entry['kind']))}: unknown keys {shown(sorted(unknown))}; "
-                         f"known: {', '.join(sorted(_LAYER_FIELDS))}")  # fmt: skip
-    return Layer(**dict(entry))
-
-
 def summarize_checkpoint(path: str | os.PathLike, input_shape: Sequence[int] | None = None,
                          max_bytes: int = LOAD_LIMIT) -> Summary:  # fmt: skip
     """The table of a checkpoint written by :func:`tinygrad_cnn.save`.
@@ -262,26 +237,12 @@ def summarize_checkpoint(path: str | os.PathLike, input_shape: Sequence[int] | N
     Nothing in the file is trusted: the arrays are read within ``max_bytes`` (:func:`tinygrad_cnn.load`), every
     layer is checked as it is made, and the text shown from the file is escaped when printed.
     """
-    metadata, state = load_metadata(path, max_bytes), _state_dict(load(path, max_bytes), path)
+    metadata, state = load_metadata(path, max_bytes), model_state(load(path, max_bytes), os.fspath(path))
     stored = sum(int(t.numel()) for key, t in state.items() if key.rsplit(".", 1)[-1] not in BUFFERS)
     name = os.path.basename(os.fspath(path))
-    architecture = metadata.get("architecture") if isinstance(metadata, Mapping) else None
-    if architecture is not None:
-        if isinstance(architecture, str):
-            result = summary(architecture, input_shape)
-        elif isinstance(architecture, list):
-            if input_shape is None and "input_shape" not in metadata:
-                raise ValueError(f"{name}: give --input C×H×W (the metadata has layers but no 'input_shape')")
-            if len(architecture) > MAX_LAYERS:
-                raise ValueError(f"{name}: the architecture lists {len(architecture):,} layers; at most {MAX_LAYERS:,}")
-            shape = input_shape or metadata["input_shape"]
-            if not isinstance(shape, (list, tuple)) or len(shape) != 3 or not all(
-                is_int(n) and 1 <= n <= MAX_SIZE for n in shape
-            ):
-                raise ValueError(f"{name}: 'input_shape' must be 3 positive integers C, H, W, got {shown(shape)}")
-            result = summary([layer_from_dict(e) for e in architecture], tuple(shape))
-        else:
-            raise ValueError(f"{name}: metadata 'architecture' must be a name or a list of layers")
+    if isinstance(metadata, Mapping) and metadata.get("architecture") is not None:
+        spec, shape, _ = architecture_from_metadata(metadata, name, input_shape)
+        result = summary(spec, shape)
         note = f"{name}: architecture from the checkpoint's metadata; its arrays hold {stored:,} parameters" + (
             "" if stored == result.params else f", but the architecture has {result.params:,}"
         )
@@ -295,22 +256,6 @@ def summarize_checkpoint(path: str | os.PathLike, input_shape: Sequence[int] | N
     if input_shape is not None:
         notes += ("The input shape cannot be used without the layers' strides and padding.",)
     return Summary(f"checkpoint {name}", None, tuple(rows), {}, notes)
-
-
-def _state_dict(tree: object, path: str | os.PathLike) -> dict:
-    """The model's state dict in a checkpoint: the whole tree, or its ``model``/``state_dict`` entry."""
-
-    def is_state(value: object) -> bool:
-        return isinstance(value, dict) and bool(value) and all(hasattr(v, "shape") for v in value.values())
-
-    if is_state(tree):
-        return tree
-    if isinstance(tree, dict):
-        for key in ("model", "state_dict", "model_state"):
-            if is_state(tree.get(key)):
-                return tree[key]
-    keys = list(tree) if isinstance(tree, dict) else type(tree).__name__
-    raise ValueError(f"{os.fspath(path)}: no state dict of arrays found (top level: {keys})")
 
 
 def _inferred_rows(state: Mapping[str, object]) -> list[Row]:

@@ -30,6 +30,7 @@ PARTS = [
                                              "tinygrad_cnn/__init__.py", "tinygrad_cnn/tour"]),
     ("derivations: vocabulary, core, checks, rendering, registry", ["derivations/*.py"]),
     ("derivations: the twelve results", ["derivations/results"]),
+    ("examples", ["examples"]),
     ("tests", ["tests"]),
     ("benchmarks", ["benchmarks"]),
 ]

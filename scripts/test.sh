@@ -13,6 +13,11 @@ fi
 if [ -n "${CI:-}${WITH_LATEX:-}" ] && ! command -v pdflatex >/dev/null 2>&1; then
     _apt_install texlive-latex-base
 fi
+# Debian's chromium opens the tour's report in one test (Playwright, from the dev extra, drives it; no browser
+# is downloaded). Skipped without it, except in CI.
+if [ -n "${CI:-}${WITH_BROWSER:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+    _apt_install chromium
+fi
 if [ -n "${CI:-}" ] && [ -z "${HYPOTHESIS_PROFILE:-}" ]; then
     export HYPOTHESIS_PROFILE=ci
 fi

@@ -42,7 +42,7 @@ from .engine.sizes import TooLarge, format_bytes, is_int, shown
 from .engine.tensor import Tensor
 from .files import atomic_open
 
-__all__ = ["save", "load", "load_metadata", "FORMAT", "VERSION", "LOAD_LIMIT"]
+__all__ = ["save", "load", "load_metadata", "FORMAT", "VERSION", "LOAD_LIMIT", "model_state"]
 
 FORMAT = "tinygrad_cnn.checkpoint"
 VERSION = 1
@@ -312,3 +312,29 @@ def load_metadata(path: PathLike, max_bytes: int = LOAD_LIMIT) -> dict[str, Any]
     """The ``metadata`` dict given to :func:`save` (the file is checked as by :func:`load`)."""
     header, _ = _read(path, max_bytes)
     return header.get("metadata", {})
+
+
+def model_state(tree: Any, where: str) -> dict:
+    """The model's state dict inside what :func:`load` returned: the whole tree when it is one (name → tensor),
+    else its ``model``, ``state_dict`` or ``model_state`` entry (training checkpoints keep the optimizer beside it).
+
+    Examples:
+        >>> model_state({"model": {"w": Tensor([1.0])}, "optimizer": {}}, "run.npz")
+        {'w': Tensor([1.])}
+        >>> model_state({"epoch": 3}, "run.npz")
+        Traceback (most recent call last):
+        ...
+        ValueError: run.npz: no state dict of arrays in the checkpoint (top level: ['epoch'])
+    """
+
+    def is_state(value: Any) -> bool:
+        return isinstance(value, dict) and bool(value) and all(isinstance(v, Tensor) for v in value.values())
+
+    if is_state(tree):
+        return tree
+    if isinstance(tree, dict):
+        for key in ("model", "state_dict", "model_state"):
+            if is_state(tree.get(key)):
+                return tree[key]
+    keys = shown(list(tree)) if isinstance(tree, dict) else type(tree).__name__
+    raise ValueError(f"{where}: no state dict of arrays in the checkpoint (top level: {keys})")

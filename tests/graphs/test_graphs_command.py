@@ -106,9 +106,9 @@ def test_a_checkpoint_with_its_architecture_draws_as_its_layers(capsys, tmp_path
     ("metadata", "message"),
     [
         ({}, "no 'architecture'"),
-        ({"architecture": "\x1b[31mevil"}, "unknown architecture name"),
+        ({"architecture": "\x1b[31mevil"}, "unknown model: the architecture name"),
         ({"architecture": "lenet5"}, "its arrays do not fit"),
-        ({"architecture": [{"kind": "conv", "out": True}], "input_shape": [1, 6, 6]}, "out must be an integer"),
+        ({"architecture": [{"kind": "conv", "out": True}], "input_shape": [1, 6, 6]}, "out must be a positive integer"),
         ({"architecture": [{"kind": "dense", "out": 2}]}, "no 'input_shape'"),
         ({"architecture": "alexnet"}, "graphs are drawn for models of at most"),
     ],

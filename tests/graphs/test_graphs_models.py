@@ -56,11 +56,15 @@ def test_lenet5_is_a_readable_layer_graph_with_the_summary_counts():
     rows = {row.name: row for row in summarize("lenet5")}
     for unit in layers.units:
         if unit.name in rows:
-            assert unit.params == rows[unit.name].params
-            assert unit.shape == rows[unit.name].output
-            assert sp.sympify(unit.formula.replace("·", "*")) == unit.params  # our own formula text
-    assert sum(u.params * u.count for u in layers.units) == model.num_parameters() == 60_840
-    assert [u.activation for u in layers.units if u.name == "C1"] == ["Tanh"]  # joined to its layer
+            row = rows[unit.name]
+            assert (unit.fixed if row.fixed else unit.params) == row.params  # the RBF's 840 are fixed, not trained
+            assert unit.shape == row.output
+            if not row.fixed:
+                assert sp.sympify(unit.formula.replace("·", "*")) == unit.params  # our own formula text
+    assert sum(u.params * u.count for u in layers.units) == model.num_parameters() == 60_000  # the paper's
+    assert sum(u.fixed for u in layers.units) == 840
+    assert "60,000 trainable parameters, 840 fixed" in layer_dot(layers)
+    assert [u.activation for u in layers.units if u.name == "C1"] == ["ScaledTanh"]  # joined to its layer
 
 
 def test_repeated_blocks_are_drawn_once_with_a_count():

@@ -70,7 +70,7 @@ def test_mnist1d_signals_and_their_one_d_checkpoint(capsys, tmp_path):
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["sudoku"], "unknown task 'sudoku'; known: digits, mnist1d, edges"),
+    (["sudoku"], "unknown task 'sudoku'; known: digits, mnist1d, edges, ising"),
     (["edges", "--epochs", "abc"], "--epochs must be an integer ≥ 1, got 'abc'"),
     (["edges", "--steps", "0"], "--steps must be an integer ≥ 1, got '0'"),
     (["edges", "--seed", "-1"], "--seed must be an integer ≥ 0, got '-1'"),

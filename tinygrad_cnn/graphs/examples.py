@@ -18,15 +18,15 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
 from .. import nn
 from ..engine.tensor import Tensor
 from ..engine.value import Value
-from ..models.architectures import ARCHITECTURES, Architecture, Layer, build, output_shapes
-from ..serialization import load, load_metadata
+from ..models.architectures import ARCHITECTURES, Architecture, Layer, architecture_from_metadata, build, output_shapes
+from ..serialization import load, load_metadata, model_state
 from .api import to_dot
 from .modules import layer_dot, layer_graph, record
 from .pictures import layer_values, lecture_pictures, pictures_dot
@@ -134,51 +134,6 @@ EXAMPLES: dict[str, Example] = {
 
 
 # ---- checkpoints --------------------------------------------------------------------------------------------
-_PAIRS = ("kernel", "stride", "padding", "dilation")
-_INTS = ("out", "groups", "inputs")
-_STRINGS = ("kind", "name", "activation")
-_BOOLS = ("bias", "ceil_mode")
-_LAYER_FIELDS = {f.name for f in fields(Layer)}
-
-
-def _small_int(value: object, what: str, low: int = 0, high: int = 100_000) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"{what} must be an integer in [{low}, {high}]")
-    return value
-
-
-def _layer(entry: object, number: int) -> Layer:
-    """A :class:`Layer` from one JSON dict of a checkpoint's ``architecture`` list, every field checked."""
-    where = f"architecture layer {number}"
-    if not isinstance(entry, Mapping) or "kind" not in entry:
-        raise ValueError(f"{where} must be a dict with a 'kind'")
-    unknown = set(entry) - _LAYER_FIELDS
-    if unknown:
-        raise ValueError(f"{where}: unknown keys {sorted(map(str, unknown))[:5]}")
-    values: dict[str, object] = {}
-    for key, value in entry.items():
-        if key in _PAIRS:
-            pair = [value, value] if isinstance(value, int) else value
-            if not isinstance(pair, list) or len(pair) != 2:
-                raise ValueError(f"{where}: {key} must be an int or a pair of ints")
-            values[key] = tuple(_small_int(v, f"{where}: {key}", 0, 4096) for v in pair)
-        elif key in _INTS:
-            values[key] = _small_int(value, f"{where}: {key}")
-        elif key in _STRINGS:
-            if not isinstance(value, str) or len(value) > 64 or not value.isprintable():
-                raise ValueError(f"{where}: {key} must be a short printable string")
-            values[key] = value
-        elif key in _BOOLS:
-            if not isinstance(value, bool):
-                raise ValueError(f"{where}: {key} must be true or false")
-            values[key] = value
-        elif key == "table":
-            if not isinstance(value, list) or len(value) > 4096 or not all(isinstance(m, list) for m in value):
-                raise ValueError(f"{where}: table must be a list of lists of input maps")
-            values[key] = tuple(tuple(_small_int(c, f"{where}: table") for c in maps) for maps in value)
-    return Layer(**values)
-
-
 def _parameter_bound(layers: Sequence[Layer], input_shape: tuple[int, ...]) -> int:
     """An upper bound of the parameters ``build`` would allocate (groups and tables only lower it)."""
     total, shape = 0, input_shape
@@ -193,51 +148,24 @@ def _parameter_bound(layers: Sequence[Layer], input_shape: tuple[int, ...]) -> i
     return total
 
 
-def _state_dict(tree: object, name: str) -> dict:
-    def is_state(value: object) -> bool:
-        return isinstance(value, dict) and bool(value) and all(isinstance(v, Tensor) for v in value.values())
-
-    if is_state(tree):
-        return tree
-    if isinstance(tree, dict):
-        for key in ("model", "state_dict", "model_state"):
-            if is_state(tree.get(key)):
-                return tree[key]
-    raise ValueError(f"{name}: no state dict of arrays in the checkpoint")
-
-
 def model_from_checkpoint(path: str | os.PathLike) -> tuple[nn.Module, tuple[int, ...], str]:
     """The model a checkpoint holds, rebuilt from its metadata's ``architecture`` (a name such as
     ``"lenet5"``, or a list of layer dicts with an ``input_shape``) and loaded with its weights."""
     name = os.path.basename(os.fspath(path))
     metadata = load_metadata(path)
-    architecture = metadata.get("architecture") if isinstance(metadata, Mapping) else None
-    if architecture is None:
+    if not isinstance(metadata, Mapping) or metadata.get("architecture") is None:
         raise ValueError(f"{name} has no 'architecture' in its metadata, so the order and wiring of its layers "
                          "are unknown; save it with metadata={'architecture': 'tiny_cnn'} (a name or a list of "
                          "layers, with 'input_shape')")  # fmt: skip
-    if isinstance(architecture, str):
-        if architecture not in ARCHITECTURES:
-            raise ValueError(f"{name}: unknown architecture name in its metadata; known: {', '.join(ARCHITECTURES)}")
-        spec: Architecture | list[Layer] = ARCHITECTURES[architecture]
-        input_shape = tuple(ARCHITECTURES[architecture].input_shape)
-        title = f"{ARCHITECTURES[architecture].title} from {name}"
-    elif isinstance(architecture, list) and 0 < len(architecture) <= 1000:
-        spec = [_layer(entry, i) for i, entry in enumerate(architecture)]
-        raw = metadata.get("input_shape")
-        if not isinstance(raw, list) or len(raw) != 3:
-            raise ValueError(f"{name}: the metadata lists layers but no 'input_shape' [C, H, W]")
-        input_shape = tuple(_small_int(v, f"{name}: input_shape", 1, 4096) for v in raw)
-        title = f"model from {name}"
-    else:
-        raise ValueError(f"{name}: metadata 'architecture' must be a name or a list of at most 1000 layers")
+    spec, input_shape, title = architecture_from_metadata(metadata, name)
+    title = f"{title} from {name}" if isinstance(spec, Architecture) else title
     layers = spec.layers if isinstance(spec, Architecture) else spec
     bound = _parameter_bound(layers, input_shape)
     if bound > MAX_CHECKPOINT_PARAMETERS:
         raise ValueError(f"{name}: the architecture has up to {bound:,} parameters; graphs are drawn for models "
                          f"of at most {MAX_CHECKPOINT_PARAMETERS:,}")  # fmt: skip
     model = build(spec, input_shape, generator=np.random.default_rng(0))
-    state = _state_dict(load(path), name)
+    state = model_state(load(path), name)
     try:
         model.load_state_dict(state)
     except ValueError as error:

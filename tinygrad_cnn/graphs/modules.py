@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import nn
 from ..engine.tensor import Tensor
+from ..models.architectures import ScaledTanh
 from ..shapes import conv_parameter_count, dense_parameter_count
 from .dot import Dot, number
 from .tensors import FAMILY_COLOURS
@@ -38,7 +39,7 @@ from .tracing import parents
 
 __all__ = ["Call", "Recording", "Unit", "LayerGraph", "record", "layer_graph", "layer_dot", "parameter_formula"]
 
-ACTIVATIONS = (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Softmax, nn.LogSoftmax)
+ACTIVATIONS = (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Softmax, nn.LogSoftmax, ScaledTanh)
 CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 POOLS = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d,
          nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)  # fmt: skip
@@ -84,6 +85,21 @@ def parameter_formula(module: nn.Module) -> tuple[int, str]:
             terms.append(f"{times}·{formula}" if formula.startswith("(") or "·" not in formula else
                          f"{times}·({formula})")  # fmt: skip
     return count, " + ".join(terms) or "0"
+
+
+STATISTICS = ("running_mean", "running_var", "num_batches_tracked")  # buffers that are measured, not weights
+
+
+def fixed_weight_count(module: nn.Module) -> int:
+    """How many weights of ``module`` and its children are fixed, not trained: buffers other than batch-norm
+    statistics (LeNet-5's output layer keeps its ±1 prototypes so).
+
+    Examples:
+        >>> from tinygrad_cnn.models import RBF
+        >>> fixed_weight_count(RBF(84, 10)), fixed_weight_count(nn.BatchNorm1d(4))
+        (840, 0)
+    """
+    return sum(int(b.numel()) for name, b in module.named_buffers() if name.rpartition(".")[2] not in STATISTICS)
 
 
 def _checked(module: nn.Module, count: int, expected: int, formula: str) -> tuple[int, str]:
@@ -230,6 +246,7 @@ class Unit:
     activation: str = ""
     grad_norm: float | None = None
     arrangement: str = ""  # for count > 1: "in a row" (a chain of equal layers) or "side by side"
+    fixed: int = 0  # weights set by hand and never trained (buffers such as LeNet-5's RBF prototypes)
 
     def signature(self) -> tuple:
         shapes = tuple(p.shape for p in self.module.parameters())
@@ -289,7 +306,8 @@ def _from_recording(rec: Recording, depth: int) -> tuple[list[Unit], list[tuple[
         params, formula = parameter_formula(call.module)
         shape = _strip(call.outputs[0].shape, rec.batch_added) if call.outputs else None
         units.append(Unit(call.name or "(model)", call.module, describe(call.module), shape, params, formula,
-                          names=(call.name,), grad_norm=_grad_norm(call.module)))  # fmt: skip
+                          names=(call.name,), grad_norm=_grad_norm(call.module),
+                          fixed=fixed_weight_count(call.module)))  # fmt: skip
     edges: list[tuple[int, int]] = []
     for i, call in enumerate(calls):
         for source in _producers(call.inputs, produced, rec.input, skip=i):
@@ -331,7 +349,8 @@ def _static(model: nn.Module, depth: int) -> tuple[list[Unit], list[tuple[int, i
     for name in names:
         params, formula = parameter_formula(modules[name])
         units.append(Unit(name or "(model)", modules[name], describe(modules[name]), None, params, formula,
-                          names=(name,), grad_norm=_grad_norm(modules[name])))  # fmt: skip
+                          names=(name,), grad_norm=_grad_norm(modules[name]),
+                          fixed=fixed_weight_count(modules[name])))  # fmt: skip
     chain = all(isinstance(modules[n.rpartition(".")[0]] if "." in n else model, nn.Sequential) for n in names if n)
     if chain:
         edges = [(i - 1, i) for i in range(len(units))] + [(len(units) - 1, len(units))]
@@ -468,8 +487,10 @@ def _shape_text(shape: tuple[int, ...] | None) -> str:
 def layer_dot(layers: LayerGraph, *, rankdir: str = "TB") -> str:
     """DOT text for a :class:`LayerGraph`: input, one box per unit, output."""
     total = sum(u.params * u.count for u in layers.units)
+    fixed = sum(u.fixed * u.count for u in layers.units)
     first, _, rest = layers.title.partition("\n")
-    caption = "\n".join([f"{first}: {total:,} parameters", *([rest] if rest else []), *layers.notes])
+    counted = f"{total:,} trainable parameters, {fixed:,} fixed" if fixed else f"{total:,} parameters"
+    caption = "\n".join([f"{first}: {counted}", *([rest] if rest else []), *layers.notes])
     dot = Dot("layers", rankdir=rankdir, label=caption, labelloc="t", fontname="Helvetica", fontsize=12,
               nodesep=0.25, ranksep=0.3, node_defaults={"fontname": "Helvetica", "fontsize": 10},
               edge_defaults={"arrowsize": 0.6})  # fmt: skip
@@ -493,6 +514,8 @@ def layer_dot(layers: LayerGraph, *, rankdir: str = "TB") -> str:
                 f"{unit.params:,}"  # fmt: skip
             lines.append(f"{each} parameters = {unit.formula}" if unit.count == 1 else f"{each} parameters, "
                          f"each {unit.formula}")  # fmt: skip
+        if unit.fixed:
+            lines.append(f"{unit.fixed * unit.count:,} fixed weights (set by hand, not trained)")
         if unit.grad_norm is not None:
             lines.append(f"‖grad‖ {number(unit.grad_norm)}")
         dot.node(f"u{i}", label="\n".join(lines), shape="box", style="rounded,filled",

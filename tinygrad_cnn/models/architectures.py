@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import nn
+from ..conv.geometry import PADDING_MODES
 from ..engine.args import flag, int_tuple
 from ..engine.sizes import is_int, shown
 from ..engine.tensor import Tensor, cat
@@ -48,6 +49,7 @@ from ..nn import functional as F
 from ..shapes import checked_output_size
 
 __all__ = [
+    "layer_to_dict", "layer_from_dict", "architecture_from_metadata", "MAX_LAYERS",
     "Layer", "Architecture", "ARCHITECTURES", "LENET5_C3_TABLE", "output_shapes", "build", "from_module",
     "thinned", "Subsampling", "PartialConv2d", "RBF",
 ]  # fmt: skip
@@ -100,7 +102,8 @@ class Layer:
     channels (pooling, subsampling, batchnorm); ``inputs`` is the expected input channels or features (0:
     whatever the previous layer gives). ``table[m]`` lists the input maps that output map ``m`` sees (a
     partially connected conv, LeNet-5's C3); empty means every map (within its group). ``activation``
-    (``"relu"``, ``"tanh"``, ``"sigmoid"``) follows the layer and has no parameters.
+    (``"relu"``, ``"tanh"``, ``"sigmoid"``) follows the layer and has no parameters. ``padding_mode`` (a
+    conv's: ``"zeros"``, ``"circular"``, ...) changes no count, only what the border sees.
     """
 
     kind: str
@@ -117,6 +120,7 @@ class Layer:
     activation: str = ""
     ceil_mode: bool = False
     fixed: bool = False
+    padding_mode: str = "zeros"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or len(self.name) > 200:
@@ -126,6 +130,11 @@ class Layer:
         where = f"Layer {self.name!r} ({self.kind})"
         if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
             raise ValueError(f"{where}: activation must be one of {tuple(ACTIVATIONS)}, got {shown(self.activation)}")
+        if not isinstance(self.padding_mode, str) or self.padding_mode not in PADDING_MODES or (
+            self.padding_mode != "zeros" and self.kind != "conv"
+        ):
+            raise ValueError(f"{where}: padding_mode must be one of {PADDING_MODES} (a conv's), got "
+                             f"{shown(self.padding_mode)}")  # fmt: skip
         for what in ("bias", "ceil_mode", "fixed"):
             flag(where, what, getattr(self, what))
         counted = self.kind in ("conv", "dense", "rbf")  # these make `out` maps or units; the others keep theirs
@@ -148,8 +157,9 @@ class Layer:
     @classmethod
     def conv(cls, name: str, out: int, kernel: int | Pair, stride: int | Pair = 1, padding: int | Pair = 0, *,
              groups: int = 1, dilation: int | Pair = 1, table: Sequence[Sequence[int]] = (), activation: str = "",
-             bias: bool = True, inputs: int = 0) -> Layer:  # fmt: skip
-        return cls("conv", name, out, kernel, stride, padding, dilation, groups, table, inputs, bias, activation)
+             bias: bool = True, inputs: int = 0, padding_mode: str = "zeros") -> Layer:  # fmt: skip
+        return cls("conv", name, out, kernel, stride, padding, dilation, groups, table, inputs, bias, activation,
+                   padding_mode=padding_mode)  # fmt: skip
 
     @classmethod
     def pool(cls, kind: str, name: str, kernel: int | Pair, stride: int | Pair | None = None,
@@ -184,6 +194,7 @@ class Layer:
             ones = (1,) * len(self.kernel)
             text += f"/{self.stride[0]}" if self.stride != (self.kernel if self.kind != "conv" else ones) else ""
             text += f" p{self.padding[0]}" if any(self.padding) else ""
+            text += f" {self.padding_mode}" if self.padding_mode != "zeros" else ""
             text += f" d{self.dilation[0]}" if self.dilation != ones else ""
             text += f", g={self.groups}" if self.groups != 1 else ""
             text += ", partial" if self.table else ""
@@ -476,7 +487,7 @@ def _module(layer: Layer, shape: tuple[int, ...], generator: np.random.Generator
     if layer.kind == "conv":
         conv = nn.Conv1d if one_d else nn.Conv2d
         return conv(channels, layer.out, layer.kernel, layer.stride, layer.padding, layer.dilation, layer.groups,
-                    layer.bias, generator=generator)  # fmt: skip
+                    layer.bias, layer.padding_mode, generator=generator)  # fmt: skip
     if layer.kind == "subsample":
         return Subsampling(channels, layer.kernel[0], generator=generator)
     if layer.kind == "maxpool":
@@ -506,6 +517,80 @@ def thinned(architecture: Architecture, divisor: int) -> Architecture:
 
 
 # ---- from engine modules -------------------------------------------------------------------------------------
+# ---- layers as JSON, in and out of checkpoints ----------------------------------------------------------------
+MAX_LAYERS = 10_000  # a checkpoint's architecture may list at most this many layers
+_LAYER_FIELDS = {f.name for f in dataclasses.fields(Layer)}
+
+
+def layer_to_dict(layer: Layer) -> dict:
+    """A :class:`Layer` as JSON-able data (tuples as lists), the form checkpoints store.
+
+    Examples:
+        >>> layer_to_dict(Layer.conv("C1", 6, 5))["kernel"], layer_from_dict(layer_to_dict(Layer.conv("C1", 6, 5)))
+        ([5, 5], Layer(kind='conv', name='C1', out=6, kernel=(5, 5), stride=(1, 1), padding=(0, 0), dilation=(1, 1), \
+groups=1, table=(), inputs=0, bias=True, activation='', ceil_mode=False, fixed=False, padding_mode='zeros'))
+    """
+    return {key: list(map(list, value)) if key == "table" else list(value) if isinstance(value, tuple) else value
+            for key, value in dataclasses.asdict(layer).items()}  # fmt: skip
+
+
+def layer_from_dict(entry: Mapping[str, object]) -> Layer:
+    """A :class:`Layer` from a checkpoint's JSON (``{"kind": "conv", "out": 8, "kernel": 3, ...}``); every field
+    is checked by :class:`Layer` itself (sizes, flags, names), so a crafted file gets one clear error.
+
+    Examples:
+        >>> layer_from_dict({"kind": "conv", "out": 8, "kernel": 3}).kernel
+        (3, 3)
+        >>> layer_from_dict({"kind": "conv", "out": 8, "kernel": 3, "stride": 0})
+        Traceback (most recent call last):
+        ...
+        ValueError: Layer '' (conv): stride must be a positive integer or a tuple of 2 of them, got 0
+    """
+    if not isinstance(entry, Mapping) or "kind" not in entry:
+        raise ValueError(f"a layer must be a dict with a 'kind', got {shown(entry)}")
+    unknown = set(entry) - _LAYER_FIELDS
+    if unknown:
+        raise ValueError(f"layer {shown(entry.get('name', entry['kind']))}: unknown keys {shown(sorted(unknown))}; "
+                         f"known: {', '.join(sorted(_LAYER_FIELDS))}")  # fmt: skip
+    return Layer(**dict(entry))
+
+
+def architecture_from_metadata(metadata: object, where: str, input_shape: Sequence[int] | None = None
+                               ) -> tuple[Architecture | list[Layer], tuple[int, ...], str]:  # fmt: skip
+    """The architecture a checkpoint's metadata names: ``(spec, input_shape, title)``. ``architecture`` is the name
+    of a registered one, or a list of layer dicts with an ``input_shape`` (``C×L`` or ``C×H×W``); ``input_shape``
+    given here wins. Nothing is trusted: sizes, names and the number of layers are checked.
+
+    Examples:
+        >>> architecture_from_metadata({"architecture": "tiny_cnn"}, "model.npz")[1]
+        (1, 8, 8)
+        >>> architecture_from_metadata({}, "model.npz")
+        Traceback (most recent call last):
+        ...
+        ValueError: model.npz: no 'architecture' in its metadata (a name, or a list of layers with an 'input_shape')
+    """
+    architecture = metadata.get("architecture") if isinstance(metadata, Mapping) else None
+    if architecture is None:
+        raise ValueError(f"{where}: no 'architecture' in its metadata (a name, or a list of layers with an "
+                         "'input_shape')")  # fmt: skip
+    if isinstance(architecture, str):
+        if architecture not in ARCHITECTURES:
+            raise ValueError(f"{where}: unknown model: the architecture name {shown(architecture)} in its metadata "
+                             f"is none of {', '.join(ARCHITECTURES)}")  # fmt: skip
+        known = ARCHITECTURES[architecture]
+        return known, tuple(input_shape or known.input_shape), known.title
+    if not isinstance(architecture, list) or not 0 < len(architecture) <= MAX_LAYERS:
+        raise ValueError(f"{where}: metadata 'architecture' must be a name or a list of layers (1 to {MAX_LAYERS:,})")
+    shape = input_shape if input_shape is not None else metadata.get("input_shape")
+    if shape is None:
+        raise ValueError(f"{where}: the metadata lists layers but no 'input_shape'; give the input shape")
+    if not isinstance(shape, (list, tuple)) or len(shape) not in (2, 3) or not all(
+        is_int(n) and 1 <= n <= MAX_SIZE for n in shape
+    ):
+        raise ValueError(f"{where}: 'input_shape' must be 2 or 3 positive integers (C×L or C×H×W), got {shown(shape)}")
+    return [layer_from_dict(entry) for entry in architecture], tuple(int(n) for n in shape), f"model from {where}"
+
+
 def from_module(model: nn.Module) -> list[Layer]:
     """The layer specs of an ``nn.Sequential`` of engine layers (nested Sequentials are walked; activations
     join the layer before them; ``Flatten``, ``Dropout`` and ``Identity`` change no count and are skipped)."""
@@ -542,7 +627,7 @@ def _spec(name: str, module: nn.Module) -> Layer:
                 d * (k - 1) // 2 for k, d in zip(module.kernel_size, module.dilation))  # fmt: skip
         return Layer.conv(name, module.out_channels, module.kernel_size, module.stride, padding,
                           groups=module.groups, dilation=module.dilation, bias=module.bias is not None,
-                          inputs=module.in_channels)  # fmt: skip
+                          inputs=module.in_channels, padding_mode=module.padding_mode)  # fmt: skip
     if isinstance(module, PartialConv2d):
         return Layer.conv(name, len(module.table), module.maps[0].kernel_size, table=module.table)
     if isinstance(module, nn.Linear):

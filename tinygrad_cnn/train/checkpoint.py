@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import nn
-from ..models.architectures import ARCHITECTURES, Layer, from_module
+from ..models.architectures import ARCHITECTURES, from_module, layer_to_dict
 from ..optim.lr_scheduler import LRScheduler
 from ..optim.optimizers import Optimizer
 from ..serialization import load, load_metadata, save
@@ -54,12 +54,7 @@ def architecture_of(model: nn.Module, input_shape: Sequence[int] | None = None) 
             continue
         if [dataclasses.replace(layer, inputs=0) for layer in architecture.layers] == plain:
             return architecture.name
-    return [_layer_json(layer) for layer in layers]
-
-
-def _layer_json(layer: Layer) -> dict[str, Any]:
-    return {key: list(map(list, value)) if key == "table" else list(value) if isinstance(value, tuple) else value
-            for key, value in dataclasses.asdict(layer).items()}  # fmt: skip
+    return [layer_to_dict(layer) for layer in layers]
 
 
 def save_checkpoint(path: str | os.PathLike, model: nn.Module, optimizer: Optimizer, metadata: Mapping[str, Any], *,

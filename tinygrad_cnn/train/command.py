@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..subcommands import deferred
+from .ising_command import add_arguments as add_ising_arguments
 from .tasks import TASKS
 
 __all__ = ["register"]
@@ -14,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``train`` to the ``tinygrad-cnn`` command."""
     tasks = "; ".join(f"{name}: {text}" for name, (_, text) in TASKS.items())
     parser = subparsers.add_parser(
-        "train", help="train a tiny network from scratch: digits, mnist1d or edges",
+        "train", help="train a tiny network from scratch: digits, mnist1d, edges or ising",
         description=f"Train a task's model with its recipe; write metrics.json, checkpoint.npz and plots (PNG, SVG) "
                     f"into --out and print a summary. Tasks: {tasks}.",
     )  # fmt: skip
@@ -31,4 +32,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--repeats", metavar="K", help="with --table: seeds S..S+K-1, report the medians (1)")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bars on stderr (default: when stderr is a terminal)")  # fmt: skip
+    add_ising_arguments(parser)
     parser.set_defaults(run=deferred("tinygrad_cnn.train.runner:run_command"))

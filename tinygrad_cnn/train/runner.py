@@ -36,6 +36,7 @@ from ..models.architectures import ARCHITECTURES, build
 from ..serialization import load_metadata
 from ..subcommands import CommandError
 from .checkpoint import CheckpointError
+from .ising_command import ising_options_given
 from .loop import TrainingDiverged, evaluate, fit, predict
 from .metrics import History, confusion_matrix
 from .recipes import MNIST1D, MNIST1D_REFERENCE, Task, epochs_for
@@ -270,6 +271,10 @@ def format_table(table: dict[str, Any]) -> str:
 def run_command(args: argparse.Namespace) -> int:
     """``tinygrad-cnn train``: validate the arguments, train, write, print."""
     task = load_task(args.task)
+    if not isinstance(task, Task):
+        return task(args)  # a task with a command of its own: ising (--L, --fss)
+    if ising_options_given(args):
+        raise CommandError(f"{', '.join(ising_options_given(args))}: options of the ising task, not of {task.name}")
     epochs, steps = _count("--epochs", args.epochs, 1), _count("--steps", args.steps, 1)
     seed, repeats = _count("--seed", args.seed, 0), _count("--repeats", args.repeats, 1)
     progress = args.progress
