@@ -2,10 +2,9 @@
 not load NumPy, SymPy or Matplotlib until a name that needs them is used.
 
 Examples:
-    >>> namespace = {"__name__": "json"}
-    >>> getattr_, dir_ = lazy_exports("json", {"dumps": "json"})
-    >>> getattr_("dumps")([1])
-    '[1]'
+    >>> getattr_, dir_ = lazy_exports("json", {"dumps": "json"})   # as a package's __getattr__ and __dir__
+    >>> getattr_("dumps")([1]), dir_()
+    ('[1]', ['dumps'])
 """
 
 from __future__ import annotations

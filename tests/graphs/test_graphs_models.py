@@ -12,7 +12,7 @@ from derivations.summary import summarize
 from tinygrad_cnn import Tensor, nn
 from tinygrad_cnn.graphs import layer_dot, layer_graph, parameter_formula, record, to_dot
 from tinygrad_cnn.graphs.dot import number
-from tinygrad_cnn.graphs.tensors import FAMILY_COLOURS
+from tinygrad_cnn.graphs.tensors import FAMILIES, FAMILY_COLOURS
 from tinygrad_cnn.models import ARCHITECTURES, build
 
 
@@ -128,3 +128,15 @@ def test_bad_arguments_are_named():
         record(_small_cnn(), input_shape=(0, 4))
     with pytest.raises(TypeError, match="expected an nn.Module"):
         layer_graph("model")
+
+
+def test_every_primitive_has_a_colour_family():
+    """A new primitive in engine/ops.py must be given a family here (and in the README's table), or its nodes
+    would be drawn uncoloured as 'other'."""
+    import inspect
+
+    from tinygrad_cnn.engine import ops
+
+    primitives = {name for name, kind in vars(ops).items()
+                  if inspect.isclass(kind) and issubclass(kind, ops.Function) and kind is not ops.Function}  # fmt: skip
+    assert primitives == {op for members in FAMILIES.values() for op in members}

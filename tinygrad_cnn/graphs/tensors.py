@@ -29,13 +29,13 @@ from .tracing import Graph, names_from, trace
 
 __all__ = ["tensor_dot", "FAMILIES", "FAMILY_COLOURS", "conv_clusters"]
 
-FAMILIES = {  # the primitives of tinygrad_cnn/ops.py, by family (the README's table)
+FAMILIES = {  # the primitives of tinygrad_cnn/engine/ops.py, by family (the README's table)
     "elementwise, binary": ("Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Where"),
     "elementwise, unary": ("Neg", "Exp", "Log", "ReLU", "Tanh", "Sigmoid", "Cast"),
     "reduction": ("Sum", "Max"),
     "movement": ("Reshape", "Permute", "Expand", "Getitem", "Pad", "Cat"),
     "linear algebra": ("Matmul",),
-    "locality": ("Windows", "FoldWindows"),
+    "locality": ("Windows", "FoldWindows", "WindowMax"),
 }
 FAMILY_COLOURS = {
     "elementwise, binary": "#c8e6c9", "elementwise, unary": "#f8bbd0", "reduction": "#fff9c4",
