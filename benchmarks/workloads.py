@@ -195,6 +195,48 @@ def torch_model(ours: Any, torch: Any) -> Any:
     return to_torch(ours)
 
 
+def digits_epoch(torch: Any | None, quick: bool) -> tuple[Callable[[], list[np.ndarray]], Any]:
+    """One epoch of the digits CNN (issue 10's recipe: AdamW lr 0.01, weight decay 0.05, batch 16, the fixed
+    1,258 training images in a fixed order), ours and, if ``torch`` is given, PyTorch's from the same initial
+    weights. Each returns the loss of the epoch's first batch (before any update, so the engines agree)."""
+    from tinygrad_cnn.data import load_digits
+
+    x, y = load_digits(seed=0).train
+    x, y = (x[:64], y[:64]) if quick else (x, y)
+    model = build(ARCHITECTURES["digits_cnn"], generator=np.random.default_rng(0))
+    theirs = torch_model(model, torch) if torch is not None else None  # copies the weights before ours move
+    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, len(x), 16)]
+    ours_batches = [(Tensor(a), Tensor(b)) for a, b in batches]
+    optimizer = optim.AdamW(model.parameters(), lr=0.01, weight_decay=0.05)
+
+    def ours() -> list[np.ndarray]:
+        first = None
+        for xb, yb in ours_batches:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            first = loss.item() if first is None else first
+        return [np.asarray(first)]
+
+    if theirs is None:
+        return ours, None
+    torch_batches = [(torch.from_numpy(a), torch.from_numpy(b)) for a, b in batches]
+    torch_optimizer = torch.optim.AdamW(theirs.parameters(), lr=0.01, weight_decay=0.05)
+
+    def pytorch() -> list[np.ndarray]:
+        first = None
+        for xb, yb in torch_batches:
+            torch_optimizer.zero_grad()
+            loss = torch.nn.functional.cross_entropy(theirs(xb), yb)
+            loss.backward()
+            torch_optimizer.step()
+            first = loss.item() if first is None else first
+        return [np.asarray(first)]
+
+    return ours, pytorch
+
+
 def step_cases(torch: Any, quick: bool) -> list[Case]:
     cases = []
     for name, batch, label in (("lenet5", 64, "LeNet-5 step, batch 64 of 1×32×32, Adam"),
@@ -206,4 +248,8 @@ def step_cases(torch: Any, quick: bool) -> list[Case]:
             case.engines["torch"] = torch_step(name, batch, model, torch)  # copies the weights before ours move
         case.engines = {"ours": step, **case.engines}
         cases.append(case)
+    ours, pytorch = digits_epoch(torch, quick)
+    case = Case("training epoch", "digits CNN epoch, 1,258 images in batches of 16, AdamW", rtol=1e-4, atol=1e-5)
+    case.engines = {"ours": ours, **({"torch": pytorch} if pytorch is not None else {})}
+    cases.append(case)
     return cases
