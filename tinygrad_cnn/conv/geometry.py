@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ..engine.args import flag, int_tuple, positive_int
@@ -73,9 +74,9 @@ class Window:
     def dims(self) -> int:
         return len(self.kernel)
 
-    @property
+    @cached_property
     def pads(self) -> list[tuple[int, int]]:
-        """``(before, after)`` per spatial dim, ``'same'`` and ``'valid'`` resolved."""
+        """``(before, after)`` per spatial dim, ``'same'`` and ``'valid'`` resolved (once per window)."""
         return padding_pairs(self.padding, self.kernel, self.dilation)
 
     def output_size(self, spatial: Sequence[int]) -> tuple[int, ...]:

@@ -319,6 +319,10 @@ def ising_cache_path(
         L, temperatures, samples_per_temperature, thermalization_sweeps, decorrelation_sweeps,
         chains_per_temperature, wolff_window, seed,
     )  # fmt: skip
+    return _cache_path(parameters, cache_dir)
+
+
+def _cache_path(parameters: dict, cache_dir: str | os.PathLike | None) -> Path:
     return resolve_cache_dir(cache_dir) / f"ising-L{parameters['L']}-{_key(parameters)}.npz"
 
 
@@ -368,7 +372,7 @@ def generate_ising(
         chains_per_temperature, wolff_window, seed,
     )  # fmt: skip
     temperatures = _check_temperatures(temperatures, "generate_ising")
-    path = resolve_cache_dir(cache_dir) / f"ising-L{L}-{_key(parameters)}.npz" if cache else None
+    path = _cache_path(parameters, cache_dir) if cache else None
     if path is not None and path.exists():
         cached = _read(path, parameters, L, temperatures, samples_per_temperature)
         if cached is not None:
