@@ -19,7 +19,8 @@ from tests import strategies as S
 from tinygrad_cnn import Tensor, gradcheck
 from tinygrad_cnn.engine import ops
 from tinygrad_cnn.engine.tensor import apply
-from tinygrad_cnn.engine.windows import scatter_to_taps, scatter_windows, window_max, window_view
+from tinygrad_cnn.engine.window_max import scatter_to_taps, window_max
+from tinygrad_cnn.engine.windows import scatter_windows, window_view
 from tinygrad_cnn.shapes import conv_output_size
 
 

@@ -32,7 +32,7 @@ import numpy as np
 from ..engine import ops
 from ..engine.args import batched, flag, int_tuple, is_int
 from ..engine.tensor import Tensor, apply
-from ..engine.windows import window_max
+from ..engine.window_max import lowest, window_max
 from .convolution import IntOrTuple
 from .geometry import Window
 
@@ -62,16 +62,17 @@ def max_pool(
 def windowed_max_pool(x: Tensor, window: Window, return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """Max pooling with a checked :class:`~tinygrad_cnn.conv.geometry.Window` (a layer's, built once).
 
-    One pass over the kernel taps (:func:`~tinygrad_cnn.engine.windows.window_max`) gives the maxima and the
-    tap of the first maximum of each window: the gradient goes there, and so do the indices."""
+    One pass over the kernel taps (:func:`~tinygrad_cnn.engine.window_max.window_max`, which pads as it goes)
+    gives the maxima and the tap of the first maximum of each window: the gradient goes there, and so do the
+    indices."""
     dims = window.dims
     x, unbatched = batched(window.name, x, dims)
-    padded, pads, out_size = _pool_padded(x, window, fill=-np.inf)
-    maxima, taps = window_max(padded.data, window.kernel, window.stride, window.dilation, out_size)  # (N, C, *out)
+    pads, out_size = _pool_pads(x.shape[2:], window)
+    maxima, taps = window_max(x.data, window.kernel, window.stride, window.dilation, out_size, pads)  # (N, C, *out)
     if any(map(any, pads)):
         _skip_padding(maxima, taps, x.shape[2:], out_size, window)
-    out = apply(ops.WindowMax, padded, kernel_size=window.kernel, stride=window.stride, dilation=window.dilation,
-                found=(maxima, taps))  # (N, C, *out)  # fmt: skip
+    out = apply(ops.WindowMax, x, kernel_size=window.kernel, stride=window.stride, dilation=window.dilation,
+                pads=pads, found=(maxima, taps))  # (N, C, *out)  # fmt: skip
     if not return_indices:
         return out[0] if unbatched else out
     indices = Tensor(_flat_indices(taps, x.shape[2:], window))  # (N, C, *out)
@@ -86,9 +87,10 @@ def _axis_starts(spatial, out_size, window: Window):
 
 
 def _skip_padding(maxima, taps, spatial, out_size, window: Window) -> None:
-    """Where a window's maximum is −∞, its first tap inside the input holds it (a real −∞ beats the −∞ padding
-    before it, as in PyTorch), or none (−1) if the window lies wholly in the padding. In place."""
-    stuck = np.isneginf(maxima)  # (N, C, *out): only here can the padding tie with a real entry
+    """Where a window's maximum is −∞ (the padding's value), its first tap inside the input holds it (a real −∞
+    beats the −∞ padding before it, as in PyTorch), or none (−1) if the window lies wholly in the padding. In
+    place."""
+    stuck = maxima == lowest(maxima.dtype)  # (N, C, *out): only here can the padding tie with a real entry
     if not stuck.any():
         return
     first = np.zeros(out_size, dtype=np.int64)  # (*out): the first tap of each window inside the input, row-major
@@ -178,13 +180,18 @@ def _averaging_matrix(n: int, m: int) -> np.ndarray:
     return matrix
 
 
+def _pool_pads(spatial, window: Window) -> tuple[list[tuple[int, int]], tuple[int, ...]]:
+    """The pads ``(before, after)`` per axis, ``after`` with the ``ceil_mode`` overhang; the output size."""
+    out_size = window.output_size(spatial)
+    extent = [(out - 1) * s + d * (k - 1) + 1 for out, s, d, k in zip(out_size, window.stride, window.dilation,
+                                                                      window.kernel)]  # fmt: skip
+    pads = [(p, max(p, span - n - p)) for p, span, n in zip(window.padding, extent, spatial)]  # overhang on the right
+    return pads, out_size
+
+
 def _pool_padded(x: Tensor, window: Window, fill: float) -> tuple[Tensor, list[tuple[int, int]], tuple[int, ...]]:
     """``x`` padded with ``fill`` on the left and right, plus the ``ceil_mode`` overhang; the pads; the output size."""
-    spatial = x.shape[2:]
-    kernel, stride, padding, dilation = window.kernel, window.stride, window.padding, window.dilation
-    out_size = window.output_size(spatial)
-    extent = [(out - 1) * s + d * (k - 1) + 1 for out, s, d, k in zip(out_size, stride, dilation, kernel)]
-    pads = [(p, max(p, span - n - p)) for p, span, n in zip(padding, extent, spatial)]  # overhang on the right
+    pads, out_size = _pool_pads(x.shape[2:], window)
     return (x.pad(((0, 0), (0, 0), *pads), value=fill) if any(map(any, pads)) else x), pads, out_size
 
 

@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from .windows import scatter_to_taps, scatter_windows, window_max, window_view
+from .window_max import scatter_to_taps, window_max
+from .windows import scatter_windows, window_view
 
 Array = np.ndarray
 Grads = tuple[Any, ...]  # one np.ndarray (or None) per input
@@ -413,18 +414,21 @@ class FoldWindows(Function):
 
 
 class WindowMax(Function):
-    """The maximum of each window, ``(N, C, *spatial) -> (N, C, *out)``, found tap by tap (:func:`window_max`:
-    the first maximum wins ties, NaN counts as the largest); the gradient goes to the tap that held it
-    (:func:`scatter_to_taps`). ``found`` is ``window_max``'s ``(maxima, taps)`` when the caller has it already
-    (max pooling, which also returns the indices and sets the tap of windows wholly in the padding to −1)."""
+    """The maximum of each window, ``(N, C, *spatial) -> (N, C, *out)``, of the input padded by ``pads`` (with
+    −∞), found tap by tap (:func:`window_max`: the first maximum wins ties, NaN counts as the largest); the
+    gradient goes to the tap that held it (:func:`scatter_to_taps`). ``found`` is ``window_max``'s
+    ``(maxima, taps)`` when the caller has it already (max pooling, which also returns the indices and sets the
+    tap of windows wholly in the padding to −1)."""
 
-    def forward(self, a, kernel_size, stride, dilation, found=None):
-        self.in_shape, self.geometry = a.shape, (kernel_size, stride, dilation)
-        out, self.taps = found if found is not None else window_max(a, kernel_size, stride, dilation)
+    def forward(self, a, kernel_size, stride, dilation, pads=None, found=None):
+        self.in_shape, self.geometry = a.shape, (kernel_size, stride, dilation, pads)
+        out, self.taps = found if found is not None else window_max(a, kernel_size, stride, dilation, pads=pads)
         return out
 
     def backward(self, g):
-        return (scatter_to_taps(g, self.taps, self.in_shape, *self.geometry),)
+        kernel_size, stride, dilation, pads = self.geometry
+        return (scatter_to_taps(g, self.taps, self.in_shape, kernel_size, stride, dilation, pads),)
+
 
 PRIMITIVES: tuple[type[Function], ...] = (
     Add, Sub, Mul, Div, Pow, Maximum, Where,
