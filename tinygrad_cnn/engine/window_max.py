@@ -30,7 +30,9 @@ Examples:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+import os
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from math import prod
@@ -39,10 +41,11 @@ import numpy as np
 
 from ..shapes import conv_output_size
 
-__all__ = ["window_max", "scatter_to_taps", "lowest", "PhaseLayout"]
+__all__ = ["window_max", "scatter_to_taps", "lowest", "PhaseLayout", "in_threads"]
 
 Pads = Sequence[tuple[int, int]]
 CHUNK_BYTES = 1 << 19  # the phases of one chunk of blocks: with the running arrays, well inside a core's L2 cache
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def lowest(dtype: np.dtype) -> float | int | bool:
@@ -117,11 +120,14 @@ class PhaseLayout:
         """Stride 1 and no padding: the input is its own single phase."""
         return self.phases == 1 and self.phase_size == self.shape[2:]
 
-    def chunks(self, itemsize: int) -> Iterator[slice]:
-        """Consecutive runs of the ``N·C`` blocks whose phases take about :data:`CHUNK_BYTES`."""
-        count = prod(self.shape[:2])
-        size = max(1, CHUNK_BYTES // (self.phases * self.block * itemsize))
-        return (slice(start, min(start + size, count)) for start in range(0, count, size))
+    def chunk_blocks(self, itemsize: int) -> int:
+        """How many blocks a chunk holds: their phases take about :data:`CHUNK_BYTES`."""
+        return max(1, min(prod(self.shape[:2]), CHUNK_BYTES // (self.phases * self.block * itemsize)))
+
+    def chunks(self, itemsize: int) -> list[slice]:
+        """Consecutive runs of the ``N·C`` blocks, :meth:`chunk_blocks` each (the last may be shorter)."""
+        count, size = prod(self.shape[:2]), self.chunk_blocks(itemsize)
+        return [slice(start, min(start + size, count)) for start in range(0, count, size)]
 
     @cached_property
     def interiors(self) -> tuple[tuple[int, tuple[slice, ...], tuple[slice, ...]], ...]:
@@ -176,19 +182,25 @@ def window_max(
     is not. Taps are int8 (int16, int64 for larger kernels)."""
     layout = PhaseLayout.of(x.shape, kernel_size, stride, dilation, pads, out_size)
     blocks = np.ascontiguousarray(x).reshape(-1, *x.shape[2:])  # (N, C, *spatial) -> (N·C, *spatial)
-    maxima = np.empty((len(blocks), *layout.out_size), x.dtype)
+    maxima = np.empty((len(blocks), *layout.out_size), x.dtype)  # (N·C, *out)
     taps = np.empty(maxima.shape, _tap_dtype(len(layout.taps)))
-    size = max(len(blocks[chunk]) for chunk in layout.chunks(x.itemsize)) * layout.block
-    buffer = None if layout.unsplit else np.full((layout.phases, size), lowest(x.dtype), x.dtype)  # padding once
-    running = np.empty(size, x.dtype), np.empty(size, taps.dtype), np.empty(size, bool), np.empty(size, taps.dtype)
-    for chunk in layout.chunks(x.itemsize):
-        b = len(blocks[chunk])
-        phases = blocks[chunk].reshape(1, -1) if buffer is None else layout.split(blocks[chunk], buffer)
-        best, chosen = _running_max(phases, layout.taps, layout.span(b), *running, nan_rule=False)
-        if best.dtype.kind == "f" and np.isnan(best).any():  # maxima propagate NaN: one check, then the NaN rule
-            best, chosen = _running_max(phases, layout.taps, layout.span(b), *running, nan_rule=True)
-        maxima[chunk] = layout.outputs(running[0], b)
-        taps[chunk] = layout.outputs(running[1], b)
+    size = layout.chunk_blocks(x.itemsize) * layout.block
+
+    def work(chunks: Sequence[slice]) -> None:  # one thread's share, with its own scratch arrays
+        padded = None if layout.unsplit else np.full((layout.phases, size), lowest(x.dtype), x.dtype)  # pads once
+        best, chosen, larger, newer = (np.empty(size, dtype) for dtype in (x.dtype, taps.dtype, bool, taps.dtype))
+        for chunk in chunks:
+            b = chunk.stop - chunk.start
+            phases = blocks[chunk].reshape(1, -1) if padded is None else layout.split(blocks[chunk], padded)
+            span = layout.span(b)
+            scratch = best[:span], chosen[:span], larger[:span], newer[:span]
+            _running_max(phases, layout.taps, *scratch, nan_rule=False)
+            if best.dtype.kind == "f" and np.isnan(scratch[0]).any():  # NaN propagates to the maximum: one check
+                _running_max(phases, layout.taps, *scratch, nan_rule=True)
+            maxima[chunk] = layout.outputs(best, b)
+            taps[chunk] = layout.outputs(chosen, b)
+
+    in_threads(work, layout.chunks(x.itemsize))
     return maxima.reshape(*x.shape[:2], *layout.out_size), taps.reshape(*x.shape[:2], *layout.out_size)
 
 
@@ -199,10 +211,10 @@ def _tap_dtype(count: int) -> np.dtype:
     return np.dtype(np.int64)
 
 
-def _running_max(phases, taps, span, best, chosen, larger, newer, nan_rule):
-    """The tap loop over the first ``span`` flat positions of the buffers; with ``nan_rule`` a NaN takes over
-    a number. Returns the filled parts of ``best`` and ``chosen``."""
-    best, chosen, larger, newer = best[:span], chosen[:span], larger[:span], newer[:span]
+def _running_max(phases, taps, best, chosen, larger, newer, nan_rule: bool) -> None:
+    """The tap loop, into ``best`` and ``chosen`` (flat, as long as the span of the chunk's outputs); with
+    ``nan_rule`` a NaN takes over a number."""
+    span = len(best)
     (phase, shift), *rest = taps
     np.copyto(best, phases[phase, shift : shift + span])  # tap 0 of every window
     chosen.fill(0)
@@ -214,7 +226,6 @@ def _running_max(phases, taps, span, best, chosen, larger, newer, nan_rule):
         np.maximum(best, tap, out=best)  # NumPy keeps the first argument on a tie and propagates NaN
         np.multiply(larger, chosen.dtype.type(t), out=newer)  # t where this tap takes over, else 0 ...
         np.maximum(chosen, newer, out=chosen)  # ... and every earlier tap is < t: arithmetic, no masked copy
-    return best, chosen
 
 
 def scatter_to_taps(
@@ -233,21 +244,50 @@ def scatter_to_taps(
     g_blocks = g.reshape(-1, *layout.out_size)  # (N, C, *out) -> (N·C, *out)
     tap_blocks = taps.reshape(g_blocks.shape)
     grad = np.empty((len(g_blocks), *input_shape[2:]), g.dtype)  # (N·C, *spatial)
-    size = max(len(g_blocks[chunk]) for chunk in layout.chunks(g.itemsize)) * layout.block
-    g_flat = np.zeros(size, g.dtype)  # g in the phases' flat coordinates: zero between the outputs ...
-    taps_flat = np.full(size, -1, taps.dtype)  # ... where no tap is chosen
-    phases = np.empty((layout.phases, size), g.dtype)
-    chosen, share = np.empty(size, bool), np.empty(size, g.dtype)
-    for chunk in layout.chunks(g.itemsize):
-        b = len(g_blocks[chunk])
-        span = layout.span(b)
-        layout.outputs(g_flat, b)[...] = g_blocks[chunk]
-        layout.outputs(taps_flat, b)[...] = tap_blocks[chunk]
-        phases[:, : b * layout.block].fill(0)
-        for t, (phase, shift) in enumerate(layout.taps):
-            np.equal(taps_flat[:span], taps.dtype.type(t), out=chosen[:span])  # the taps' own type: the fast loop
-            np.multiply(g_flat[:span], chosen[:span], out=share[:span])
-            target = phases[phase, shift : shift + span]  # contiguous
-            target += share[:span]
-        layout.merge(phases[:, : b * layout.block], grad[chunk])
+    size = layout.chunk_blocks(g.itemsize) * layout.block
+
+    def work(chunks: Sequence[slice]) -> None:  # one thread's share, with its own scratch arrays
+        g_flat = np.zeros(size, g.dtype)  # g in the phases' flat coordinates: zero between the outputs ...
+        taps_flat = np.full(size, -1, taps.dtype)  # ... where no tap is chosen
+        phases = np.empty((layout.phases, size), g.dtype)
+        chosen, share = np.empty(size, bool), np.empty(size, g.dtype)
+        for chunk in chunks:
+            b = chunk.stop - chunk.start
+            span = layout.span(b)
+            layout.outputs(g_flat, b)[...] = g_blocks[chunk]
+            layout.outputs(taps_flat, b)[...] = tap_blocks[chunk]
+            phases[:, : b * layout.block].fill(0)
+            for t, (phase, shift) in enumerate(layout.taps):
+                np.equal(taps_flat[:span], taps.dtype.type(t), out=chosen[:span])  # the taps' own type: fast
+                np.multiply(g_flat[:span], chosen[:span], out=share[:span])
+                target = phases[phase, shift : shift + span]  # contiguous
+                target += share[:span]
+            layout.merge(phases[:, : b * layout.block], grad[chunk])
+
+    in_threads(work, layout.chunks(g.itemsize))
     return grad.reshape(input_shape)
+
+
+def in_threads(work: Callable[[Sequence[slice]], None], chunks: Sequence[slice]) -> None:
+    """``work`` over all the chunks: with several chunks and cores, the first half on a helper thread and the
+    rest on this one (NumPy's loops release the GIL). Each chunk is computed alike on either thread, into its own
+    rows, so the result does not depend on the split."""
+    if len(chunks) < 2 or CORES < 2:
+        work(chunks)
+        return
+    half, failed = len(chunks) // 2, []
+
+    def helper() -> None:
+        try:
+            work(chunks[:half])
+        except BaseException as error:  # raised again on the calling thread
+            failed.append(error)
+
+    thread = threading.Thread(target=helper, name="window_max")
+    thread.start()
+    try:
+        work(chunks[half:])
+    finally:
+        thread.join()
+    if failed:
+        raise failed[0]

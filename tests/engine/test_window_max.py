@@ -1,0 +1,190 @@
+"""The maxima of windows in the phase layout (``tinygrad_cnn.engine.window_max``).
+
+``window_max`` equals the maximum of the windows of the input padded with the lowest value, and names the tap
+of the *first* maximum (row-major over the kernel; NaN counts as the largest, the first NaN wins), against
+``argmax`` over NumPy's ``sliding_window_view`` of ``np.pad``; ``scatter_to_taps`` is the adjoint of picking
+those taps (what lands in the padding is dropped); splitting into phases and merging back are adjoint, and merge
+undoes split. Whatever the chunk size and the number of threads, the results are the same to the bit. The
+``WindowMax`` op passes ``gradcheck`` in float64, with and without padding. Geometries are drawn by Hypothesis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from unittest.mock import patch
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from numpy.lib.stride_tricks import sliding_window_view
+
+from tinygrad_cnn import Tensor, gradcheck
+from tinygrad_cnn.engine import ops
+from tinygrad_cnn.engine import window_max as wm
+from tinygrad_cnn.engine.tensor import apply
+from tinygrad_cnn.engine.window_max import PhaseLayout, in_threads, lowest, scatter_to_taps, window_max
+from tinygrad_cnn.shapes import conv_output_size
+
+
+@st.composite
+def padded_window_cases(draw: st.DrawFn) -> dict:
+    """An input ``(N, C, *spatial)`` with 1-3 spatial dims, a kernel, stride and dilation, and pads (before,
+    after) on each side such that at least one window fits."""
+    dims = draw(st.integers(1, 3))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(dims))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(dims))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(dims))
+    pads = tuple((draw(st.integers(0, 2)), draw(st.integers(0, 3))) for _ in range(dims))
+    spatial = tuple(max(1, d * (k - 1) + 1 - b - a + draw(st.integers(0, 4)))
+                    for k, d, (b, a) in zip(kernel, dilation, pads))  # fmt: skip
+    shape = (draw(st.integers(1, 3)), draw(st.integers(1, 3)), *spatial)
+    out = tuple(conv_output_size(n + b + a, k, s, 0, d)
+                for n, k, s, d, (b, a) in zip(spatial, kernel, stride, dilation, pads))  # fmt: skip
+    return {"shape": shape, "kernel": kernel, "stride": stride, "dilation": dilation, "pads": pads, "out": out,
+            "seed": draw(st.integers(0, 2**16))}  # fmt: skip
+
+
+def flat_windows(x: np.ndarray, case: dict) -> np.ndarray:
+    """The oracle: the windows of ``x`` padded with its lowest value, ``(N, C, *out, Πkernel)`` row-major."""
+    kernel, stride, dilation, out = case["kernel"], case["stride"], case["dilation"], case["out"]
+    dims = len(kernel)
+    padded = np.pad(x, ((0, 0), (0, 0), *case["pads"]), constant_values=lowest(x.dtype))
+    extent = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    every = sliding_window_view(padded, extent, axis=tuple(range(2, 2 + dims)))  # (N, C, *positions, *extent)
+    starts = (slice(0, (o - 1) * s + 1, s) for o, s in zip(out, stride))
+    taps = (slice(None, None, d) for d in dilation)
+    return every[(slice(None), slice(None), *starts, *taps)].reshape(*x.shape[:2], *out, -1)
+
+
+def values(case: dict, kind: str) -> np.ndarray:
+    rng = np.random.default_rng(case["seed"])
+    if kind == "distinct":
+        return rng.permutation(np.prod(case["shape"])).reshape(case["shape"]).astype(np.float64)
+    x = rng.integers(0, 3, case["shape"]).astype(np.float64)  # many tied maxima
+    if kind == "nan":
+        x[rng.random(case["shape"]) < 0.2] = np.nan
+    if kind == "-inf":
+        x[rng.random(case["shape"]) < 0.5] = -np.inf  # ties with the padding
+    return x
+
+
+# One chunk; chunks of one block each (``CHUNK_BYTES`` below one block's phases), on one thread and on two.
+CHUNKING = pytest.mark.parametrize("chunk_bytes, cores", [(1 << 19, 1), (8, 1), (8, 2)])
+
+
+@contextmanager
+def chunking(chunk_bytes: int, cores: int) -> Iterator[None]:
+    with patch.object(wm, "CHUNK_BYTES", chunk_bytes), patch.object(wm, "CORES", cores):
+        yield
+
+
+@CHUNKING
+@given(padded_window_cases(), st.sampled_from(["distinct", "ties", "nan", "-inf"]))
+def test_window_max_gives_the_maximum_and_the_tap_of_the_first_one(chunk_bytes, cores, case, kind):
+    """Against ``argmax`` over the flattened windows of the padded input, which takes the first maximum and the
+    first NaN (and, where the maximum is −∞, the first −∞: padding or not)."""
+    x = values(case, kind)
+    flat = flat_windows(x, case)
+    with chunking(chunk_bytes, cores):
+        maxima, taps = window_max(x, case["kernel"], case["stride"], case["dilation"], case["out"], case["pads"])
+    np.testing.assert_array_equal(taps, np.argmax(flat, axis=-1))
+    np.testing.assert_array_equal(maxima, np.max(flat, axis=-1))  # NaN where a window holds one
+    assert maxima.shape == taps.shape == (*x.shape[:2], *case["out"]) and taps.dtype == np.int8
+
+
+@CHUNKING
+@given(padded_window_cases(), st.booleans())
+def test_scatter_to_taps_is_the_adjoint_of_picking_the_taps(chunk_bytes, cores, case, some_none):
+    """<pick(pad(x)), g> == <x, scatter_to_taps(g)>, with −1 (no tap) in some windows, and picks in the padding
+    (zero there: the padding is not the input's); overlapping windows or not."""
+    rng = np.random.default_rng(case["seed"])
+    x = rng.standard_normal(case["shape"])
+    count = int(np.prod(case["kernel"]))
+    taps = rng.integers(-1 if some_none else 0, count, (*x.shape[:2], *case["out"]))
+    flat = flat_windows(x, case)  # padded with −∞ ...
+    flat = np.where(np.isneginf(flat), 0.0, flat)  # ... which counts as 0 here: x holds no −∞
+    picked = np.where(taps >= 0, np.take_along_axis(flat, np.maximum(taps, 0)[..., None], axis=-1)[..., 0], 0.0)
+    g = rng.standard_normal(taps.shape)
+    with chunking(chunk_bytes, cores):
+        scattered = scatter_to_taps(g, taps, x.shape, case["kernel"], case["stride"], case["dilation"], case["pads"])
+    np.testing.assert_allclose(np.sum(picked * g), np.sum(x * scattered), rtol=1e-12, atol=1e-12)
+
+
+@given(padded_window_cases())
+def test_merge_undoes_split_and_is_its_adjoint(case):
+    """``merge(split(x)) == x``; and with zero padding ``<split(x), p> == <x, merge(p)>``."""
+    layout = PhaseLayout.of(case["shape"], case["kernel"], case["stride"], case["dilation"], case["pads"])
+    rng = np.random.default_rng(case["seed"])
+    blocks = rng.standard_normal((int(np.prod(case["shape"][:2])), *case["shape"][2:]))  # (N·C, *spatial)
+    phases = layout.split(blocks, np.zeros((layout.phases, len(blocks) * layout.block)))
+    merged = np.empty_like(blocks)
+    layout.merge(phases, merged)
+    np.testing.assert_array_equal(merged, blocks)
+    p = rng.standard_normal(phases.shape)
+    layout.merge(p, merged)
+    np.testing.assert_allclose(np.sum(phases * p), np.sum(blocks * merged), rtol=1e-12)
+
+
+def test_chunks_and_threads_give_the_same_bits():
+    """A float32 pooling (the benchmark's 3×3, stride 2, padding 1) with ties, in one chunk on one thread, in
+    chunks of a few blocks, and those on two threads: maxima, taps and gradients equal to the bit."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 50, (4, 8, 12, 12)).astype(np.float32)
+    g = rng.standard_normal((4, 8, 6, 6)).astype(np.float32)
+    geometry = (3, 3), (2, 2), (1, 1)
+    results = []
+    for chunk_bytes, cores in [(1 << 19, 1), (3000, 1), (3000, 2)]:
+        with chunking(chunk_bytes, cores):
+            maxima, taps = window_max(x, *geometry, pads=((1, 1), (1, 1)))
+            results.append((maxima, taps, scatter_to_taps(g, taps, x.shape, *geometry, pads=((1, 1), (1, 1)))))
+    with chunking(3000, 2):
+        assert len(PhaseLayout.of(x.shape, *geometry, ((1, 1), (1, 1))).chunks(4)) > 2  # several chunks ran
+    for result in results[1:]:
+        for got, expected in zip(result, results[0]):
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_an_error_on_the_helper_thread_is_raised_on_the_caller():
+    seen = []
+
+    def work(chunks):
+        seen.extend(chunks)
+        if chunks[0].start == 0:
+            raise ValueError("in the first half")
+
+    chunks = [slice(i, i + 1) for i in range(4)]
+    with chunking(8, 2), pytest.raises(ValueError, match="first half"):
+        in_threads(work, chunks)
+    assert sorted(c.start for c in seen) == [0, 1, 2, 3]  # both halves ran, the caller's to the end
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.uint8, np.bool_, np.float16])
+def test_integer_and_bool_inputs_are_padded_with_their_lowest_value(dtype):
+    x = np.array([[[3, 0, 1, 1, 0]]]).astype(dtype)  # (1, 1, 5)
+    maxima, taps = window_max(x, (3,), (2,), (1,), pads=((1, 1),))  # windows [pad 3 0] [0 1 1] [1 0 pad]
+    np.testing.assert_array_equal(maxima, np.array([[[3, 1, 1]]]).astype(dtype))
+    np.testing.assert_array_equal(taps, [[[1, 1, 0]]])
+    assert maxima.dtype == dtype
+
+
+def test_window_max_tie_rule_and_nan_by_hand():
+    x = np.array([[[2.0, 5.0, 5.0, 1.0, np.nan, 7.0, np.nan, np.nan]]])  # (1, 1, 8): four windows of two
+    maxima, taps = window_max(x, (2,), (2,), (1,))
+    np.testing.assert_array_equal(maxima, [[[5.0, 5.0, np.nan, np.nan]]])
+    np.testing.assert_array_equal(taps, [[[1, 0, 0, 0]]])  # the first of tied 5s; the NaN, first of two NaNs
+
+
+@pytest.mark.parametrize("stride, pads", [(1, None), (2, None), (3, None), (2, ((1, 0), (1, 1)))])
+def test_window_max_op_passes_gradcheck(stride, pads):
+    """Overlapping windows, touching ones, gaps between them; and padding."""
+    x = Tensor(np.random.default_rng(stride).permutation(2 * 3 * 7 * 6).reshape(2, 3, 7, 6) / 10.0,
+               requires_grad=True)  # fmt: skip  # distinct values: no step crosses a tie
+
+    def pool(t: Tensor) -> Tensor:
+        return apply(ops.WindowMax, t, kernel_size=(2, 3), stride=(stride, stride), dilation=(1, 1), pads=pads)
+
+    extra = (0, 0) if pads is None else (sum(pads[0]), sum(pads[1]))
+    assert pool(x).shape == (2, 3, (7 + extra[0] - 2) // stride + 1, (6 + extra[1] - 3) // stride + 1)
+    assert gradcheck(pool, [x])
