@@ -34,7 +34,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from math import prod
 
 import numpy as np
@@ -83,20 +83,11 @@ class PhaseLayout:
         out_size: Sequence[int] | None = None,
     ) -> PhaseLayout:
         """The layout of ``shape`` padded by ``pads`` (none by default); ``out_size`` defaults to the number of
-        windows that fit."""
+        windows that fit. Built once per geometry (a layer sees the same one at every step)."""
         spatial = tuple(shape[2:])
         pads = tuple((int(b), int(a)) for b, a in pads) if pads is not None else ((0, 0),) * len(spatial)
-        padded = [n + b + a for n, (b, a) in zip(spatial, pads)]
-        if out_size is None:
-            out_size = [conv_output_size(n, k, s, 0, d) for n, k, s, d in zip(padded, kernel_size, stride, dilation)]
-        phase_size = tuple(-(-n // s) for n, s in zip(padded, stride))
-        step = [prod(phase_size[axis + 1 :]) for axis in range(len(spatial))]
-        taps = []
-        for tap in itertools.product(*(range(k) for k in kernel_size)):
-            offsets = [t * d for t, d in zip(tap, dilation)]
-            phase = int(np.ravel_multi_index([o % s for o, s in zip(offsets, stride)], stride))
-            taps.append((phase, sum(o // s * st for o, s, st in zip(offsets, stride, step))))
-        return cls(tuple(shape), tuple(stride), pads, tuple(out_size), phase_size, tuple(taps))
+        out_size = None if out_size is None else tuple(out_size)
+        return _layout(cls, tuple(shape), tuple(kernel_size), tuple(stride), tuple(dilation), pads, out_size)
 
     @property
     def block(self) -> int:
@@ -114,6 +105,12 @@ class PhaseLayout:
     def _last_output(self) -> int:
         step = [prod(self.phase_size[axis + 1 :]) for axis in range(len(self.phase_size))]
         return sum((o - 1) * st for o, st in zip(self.out_size, step))
+
+    @property
+    def dense(self) -> bool:
+        """The outputs fill the blocks of a phase (``phase_size == out_size``, as in 2×2 pooling with stride 2 on
+        an even input): flat coordinates are the outputs' own, row-major."""
+        return self.phase_size == self.out_size
 
     @property
     def unsplit(self) -> bool:
@@ -165,6 +162,21 @@ class PhaseLayout:
         return flat[: blocks * self.block].reshape(blocks, *self.phase_size)[(slice(None), *map(slice, self.out_size))]
 
 
+@lru_cache(maxsize=256)
+def _layout(cls, shape, kernel_size, stride, dilation, pads, out_size) -> PhaseLayout:
+    padded = [n + b + a for n, (b, a) in zip(shape[2:], pads)]
+    if out_size is None:
+        out_size = tuple(conv_output_size(n, k, s, 0, d) for n, k, s, d in zip(padded, kernel_size, stride, dilation))
+    phase_size = tuple(-(-n // s) for n, s in zip(padded, stride))
+    step = [prod(phase_size[axis + 1 :]) for axis in range(len(phase_size))]  # row-major strides in a phase
+    taps = []
+    for tap in itertools.product(*(range(k) for k in kernel_size)):
+        offsets = [t * d for t, d in zip(tap, dilation)]
+        phase = int(np.ravel_multi_index([o % s for o, s in zip(offsets, stride)], stride))
+        taps.append((phase, sum(o // s * st for o, s, st in zip(offsets, stride, step))))
+    return cls(shape, stride, pads, out_size, phase_size, tuple(taps))
+
+
 def window_max(
     x: np.ndarray,
     kernel_size: Sequence[int],
@@ -191,14 +203,18 @@ def window_max(
         best, chosen, larger, newer = (np.empty(size, dtype) for dtype in (x.dtype, taps.dtype, bool, taps.dtype))
         for chunk in chunks:
             b = chunk.stop - chunk.start
-            phases = blocks[chunk].reshape(1, -1) if padded is None else layout.split(blocks[chunk], padded)
             span = layout.span(b)
-            scratch = best[:span], chosen[:span], larger[:span], newer[:span]
+            phases = blocks[chunk].reshape(1, -1) if padded is None else layout.split(blocks[chunk], padded)
+            if layout.dense:  # the outputs fill the phases' blocks: the loop writes them in place
+                scratch = maxima[chunk].reshape(-1), taps[chunk].reshape(-1), larger[:span], newer[:span]
+            else:
+                scratch = best[:span], chosen[:span], larger[:span], newer[:span]
             _running_max(phases, layout.taps, *scratch, nan_rule=False)
-            if best.dtype.kind == "f" and np.isnan(scratch[0]).any():  # NaN propagates to the maximum: one check
+            if x.dtype.kind == "f" and np.isnan(scratch[0]).any():  # NaN propagates to the maximum: one check
                 _running_max(phases, layout.taps, *scratch, nan_rule=True)
-            maxima[chunk] = layout.outputs(best, b)
-            taps[chunk] = layout.outputs(chosen, b)
+            if not layout.dense:
+                maxima[chunk] = layout.outputs(best, b)
+                taps[chunk] = layout.outputs(chosen, b)
 
     in_threads(work, layout.chunks(x.itemsize))
     return maxima.reshape(*x.shape[:2], *layout.out_size), taps.reshape(*x.shape[:2], *layout.out_size)
@@ -247,22 +263,34 @@ def scatter_to_taps(
     size = layout.chunk_blocks(g.itemsize) * layout.block
 
     def work(chunks: Sequence[slice]) -> None:  # one thread's share, with its own scratch arrays
-        g_flat = np.zeros(size, g.dtype)  # g in the phases' flat coordinates: zero between the outputs ...
-        taps_flat = np.full(size, -1, taps.dtype)  # ... where no tap is chosen
+        if not layout.dense:
+            g_flat = np.zeros(size, g.dtype)  # g in the phases' flat coordinates: zero between the outputs ...
+            taps_flat = np.full(size, -1, taps.dtype)  # ... where no tap is chosen
         phases = np.empty((layout.phases, size), g.dtype)
         chosen, share = np.empty(size, bool), np.empty(size, g.dtype)
         for chunk in chunks:
             b = chunk.stop - chunk.start
-            span = layout.span(b)
-            layout.outputs(g_flat, b)[...] = g_blocks[chunk]
-            layout.outputs(taps_flat, b)[...] = tap_blocks[chunk]
-            phases[:, : b * layout.block].fill(0)
+            span, end = layout.span(b), b * layout.block
+            if layout.dense:
+                g_here, taps_here = g_blocks[chunk].reshape(-1), tap_blocks[chunk].reshape(-1)  # flat already
+            else:
+                layout.outputs(g_flat, b)[...] = g_blocks[chunk]
+                layout.outputs(taps_flat, b)[...] = tap_blocks[chunk]
+                g_here, taps_here = g_flat, taps_flat
+            written = set()
             for t, (phase, shift) in enumerate(layout.taps):
-                np.equal(taps_flat[:span], taps.dtype.type(t), out=chosen[:span])  # the taps' own type: fast
-                np.multiply(g_flat[:span], chosen[:span], out=share[:span])
+                np.equal(taps_here[:span], taps.dtype.type(t), out=chosen[:span])  # the taps' own type: fast
                 target = phases[phase, shift : shift + span]  # contiguous
-                target += share[:span]
-            layout.merge(phases[:, : b * layout.block], grad[chunk])
+                if phase in written:
+                    np.multiply(g_here[:span], chosen[:span], out=share[:span])
+                    target += share[:span]
+                else:  # the first tap in a phase writes it, and zeros around
+                    np.multiply(g_here[:span], chosen[:span], out=target)
+                    phases[phase, :shift], phases[phase, shift + span : end] = 0, 0
+                    written.add(phase)
+            for phase in set(range(layout.phases)) - written:  # phases no tap reads (strides past the kernel)
+                phases[phase, :end] = 0
+            layout.merge(phases[:, :end], grad[chunk])
 
     in_threads(work, layout.chunks(g.itemsize))
     return grad.reshape(input_shape)
