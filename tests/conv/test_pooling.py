@@ -290,13 +290,13 @@ def test_max_pool_in_chunks_and_threads_equals_the_loop_references(cores, dims, 
     if with_nan:
         x[np.random.default_rng(case["seed"]).random(x.shape) < 0.1] = np.nan
     xt = Tensor(x, requires_grad=True)
-    with patch.object(window_max, "CHUNK_BYTES", 8), patch.object(window_max, "CORES", cores):
+    with patch.object(window_max, "CHUNK_BYTES", 8), patch.object(window_max, "spare_core", lambda: cores > 1):
         out, indices = F.__dict__[f"max_pool{dims}d"](xt, **kwargs, return_indices=True)
         grad_out = S.seeded_array(case["seed"] + 1, out.shape)
         out.backward(grad_out)
     reference = getattr(R, f"max_pool{dims}d_reference")
     np.testing.assert_array_equal(out.numpy(), reference(x, **kwargs))  # NaN where a window holds one
-    with patch.object(window_max, "CHUNK_BYTES", 1 << 19), patch.object(window_max, "CORES", 1):
+    with patch.object(window_max, "CHUNK_BYTES", 1 << 19), patch.object(window_max, "spare_core", lambda: False):
         _, one_chunk = F.__dict__[f"max_pool{dims}d"](Tensor(x), **kwargs, return_indices=True)
     np.testing.assert_array_equal(indices.numpy(), one_chunk.numpy())
     if not with_nan:  # the loop reference's backward knows no NaN rule (PyTorch's CPU kernel takes the last NaN)
@@ -310,7 +310,7 @@ def test_max_pool_in_chunks_on_two_threads_passes_gradcheck(dims, data):
     case = data.draw(S.pool_geometries("max", dims=dims), label="case")
     x = S.seeded_distinct_array(case["seed"], case["x_shape"])
     assume(np.isfinite(numpy_max_pool(x, case["kwargs"], dims)).all())  # no window wholly in the padding
-    with patch.object(window_max, "CHUNK_BYTES", 8), patch.object(window_max, "CORES", 2):
+    with patch.object(window_max, "CHUNK_BYTES", 8), patch.object(window_max, "spare_core", lambda: True):
         assert gradcheck(lambda t: MAX_POOL[dims](t, **case["kwargs"]), [Tensor(x, requires_grad=True)])
 
 
