@@ -1,6 +1,7 @@
 """The engines: one iterative backward walk (:mod:`.autograd`) shared by a scalar :class:`Value` and a NumPy
-:class:`Tensor` whose primitives and gradient rules are in :mod:`.ops`; window views (:mod:`.windows`),
-tensor factories (:mod:`.creation`), the seedable generator (:mod:`.rng`) and :func:`gradcheck`."""
+:class:`Tensor` whose primitives and gradient rules are in :mod:`.ops`; window views (:mod:`.windows`) and
+the windows' maxima (:mod:`.window_max`), tensor factories (:mod:`.creation`), the seedable generator
+(:mod:`.rng`) and :func:`gradcheck`."""
 
 from .autograd import enable_grad, is_grad_enabled, no_grad
 from .creation import arange, eye, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like

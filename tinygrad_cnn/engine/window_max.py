@@ -7,8 +7,9 @@ its phases, each stored flat, one block per ``(n, c)``; the output is kept in th
 ``t`` of *every* window is then one contiguous slice of one phase, ``phases[r, shift : shift + n]``. The slice
 also covers the positions between the output's rows and between blocks; those are computed and dropped.
 
-Why: NumPy's loops are several times faster on contiguous 1-D runs than on strided or 2-D views, and the
-inputs are walked in chunks of blocks that stay in the CPU's cache, so every tap costs a few fast passes.
+Why: NumPy's loops are several times faster on contiguous 1-D runs than on strided or 2-D views (every
+``s``-th value, or rows of 16), and the blocks are walked in chunks that stay in the CPU's cache, so every tap
+costs a few fast passes. When a core is free, a helper thread takes some of the chunks.
 
 Tap numbers are row-major flat indices into the kernel (``np.unravel_index`` gives the per-axis offsets).
 Of tied maxima the first tap wins (PyTorch's rule); NaN counts as the largest value, and the first NaN wins.
@@ -165,6 +166,8 @@ class PhaseLayout:
 
 @lru_cache(maxsize=256)
 def _layout(cls, shape, kernel_size, stride, dilation, pads, out_size) -> PhaseLayout:
+    """:meth:`PhaseLayout.of`, its arguments as tuples: tap ``t`` is at offset ``t·d`` per axis, in phase
+    ``t·d mod s`` at ``⌊t·d / s⌋``."""
     padded = [n + b + a for n, (b, a) in zip(shape[2:], pads)]
     if out_size is None:
         out_size = tuple(conv_output_size(n, k, s, 0, d) for n, k, s, d in zip(padded, kernel_size, stride, dilation))
