@@ -189,3 +189,27 @@ def test_window_max_op_passes_gradcheck(stride, pads):
     extra = (0, 0) if pads is None else (sum(pads[0]), sum(pads[1]))
     assert pool(x).shape == (2, 3, (7 + extra[0] - 2) // stride + 1, (6 + extra[1] - 3) // stride + 1)
     assert gradcheck(pool, [x])
+
+
+@pytest.mark.parametrize("chunk_bytes, cores", [(1 << 19, 1), (8, 2)])
+@pytest.mark.parametrize("shape, kernel", [((2, 3, 4, 6), (2, 2)), ((2, 2, 6), (3,)), ((1, 2, 2, 4, 2), (2, 2, 1))])
+def test_windows_that_tile_the_input_send_the_gradient_straight_into_place(shape, kernel, chunk_bytes, cores):
+    """Stride = kernel, no padding, the kernel divides the input: every input position is one tap of one window,
+    and the backward writes each tap's share into place; it equals the general scatter (the adjoint test's)."""
+    layout = PhaseLayout.of(shape, kernel, kernel, (1,) * len(kernel))
+    assert layout.tiled
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 3, shape).astype(np.float64)  # ties
+    g = rng.standard_normal((*shape[:2], *layout.out_size))
+    with chunking(chunk_bytes, cores):
+        maxima, taps = window_max(x, kernel, kernel, (1,) * len(kernel))
+        grad = scatter_to_taps(g, taps, x.shape, kernel, kernel, (1,) * len(kernel))
+    flat = flat_windows(x, {"kernel": kernel, "stride": kernel, "dilation": (1,) * len(kernel),
+                            "pads": ((0, 0),) * len(kernel), "out": layout.out_size})  # fmt: skip
+    np.testing.assert_array_equal(taps, np.argmax(flat, axis=-1))
+    windows = np.zeros(flat.shape)  # (N, C, *out, Πk): g at the chosen tap of each window ...
+    np.put_along_axis(windows, taps[..., None].astype(np.int64), g[..., None], axis=-1)
+    blocks = windows.reshape(*shape[:2], *layout.out_size, *kernel)  # ... each window's taps as a block
+    dims = len(kernel)
+    order = [0, 1] + [axis for d in range(dims) for axis in (2 + d, 2 + dims + d)]  # (N, C, o_1, k_1, o_2, k_2, ...)
+    np.testing.assert_array_equal(grad, blocks.transpose(order).reshape(shape))
