@@ -273,13 +273,12 @@ def test_max_pool_indices_point_at_the_maximum_that_gets_the_gradient(dims, data
     assert_close(scattered.reshape(x.shape), expected)
 
 
-@pytest.mark.parametrize("cores", [1, 2])
 @pytest.mark.parametrize("dims", [1, 2, 3])
 @given(data=st.data())
-def test_max_pool_in_chunks_and_threads_equals_the_loop_references(cores, dims, data):
-    """The engine works through the (n, c) blocks in cache-sized chunks, split between two threads when there
-    are several: here every block is a chunk. Inputs from {−∞, 0, 1, 2} (ties), with NaNs in some: the maxima,
-    the indices and the gradient (to the first maximum) are those of the loop references, in 1-3 dims."""
+def test_max_pool_in_chunks_equals_the_loop_references(dims, data):
+    """The engine works through the (n, c) blocks in cache-sized chunks: here every block is a chunk. Inputs from
+    {−∞, 0, 1, 2} (ties), with NaNs in some: the maxima, the indices and the gradient (to the first maximum) are
+    those of the loop references, in 1-3 dims."""
     case = data.draw(S.pool_geometries("max", dims=min(dims, 2)), label="case")
     kwargs, x_shape = case["kwargs"], case["x_shape"]
     if dims == 3:  # a third spatial axis with the second's geometry
@@ -290,13 +289,13 @@ def test_max_pool_in_chunks_and_threads_equals_the_loop_references(cores, dims, 
     if with_nan:
         x[np.random.default_rng(case["seed"]).random(x.shape) < 0.1] = np.nan
     xt = Tensor(x, requires_grad=True)
-    with patch.object(window_max, "CHUNK_BYTES", 8), patch.object(window_max, "spare_core", lambda: cores > 1):
+    with patch.object(window_max, "CHUNK_BYTES", 8):
         out, indices = F.__dict__[f"max_pool{dims}d"](xt, **kwargs, return_indices=True)
         grad_out = S.seeded_array(case["seed"] + 1, out.shape)
         out.backward(grad_out)
     reference = getattr(R, f"max_pool{dims}d_reference")
     np.testing.assert_array_equal(out.numpy(), reference(x, **kwargs))  # NaN where a window holds one
-    with patch.object(window_max, "CHUNK_BYTES", 1 << 19), patch.object(window_max, "spare_core", lambda: False):
+    with patch.object(window_max, "CHUNK_BYTES", 1 << 19):
         _, one_chunk = F.__dict__[f"max_pool{dims}d"](Tensor(x), **kwargs, return_indices=True)
     np.testing.assert_array_equal(indices.numpy(), one_chunk.numpy())
     if not with_nan:  # the loop reference's backward knows no NaN rule (PyTorch's CPU kernel takes the last NaN)
@@ -306,11 +305,11 @@ def test_max_pool_in_chunks_and_threads_equals_the_loop_references(cores, dims, 
 
 @pytest.mark.parametrize("dims", [1, 2])
 @given(data=st.data())
-def test_max_pool_in_chunks_on_two_threads_passes_gradcheck(dims, data):
+def test_max_pool_in_chunks_passes_gradcheck(dims, data):
     case = data.draw(S.pool_geometries("max", dims=dims), label="case")
     x = S.seeded_distinct_array(case["seed"], case["x_shape"])
     assume(np.isfinite(numpy_max_pool(x, case["kwargs"], dims)).all())  # no window wholly in the padding
-    with patch.object(window_max, "CHUNK_BYTES", 8), patch.object(window_max, "spare_core", lambda: True):
+    with patch.object(window_max, "CHUNK_BYTES", 8):
         assert gradcheck(lambda t: MAX_POOL[dims](t, **case["kwargs"]), [Tensor(x, requires_grad=True)])
 
 

@@ -4,14 +4,13 @@
 of the *first* maximum (row-major over the kernel; NaN counts as the largest, the first NaN wins), against
 ``argmax`` over NumPy's ``sliding_window_view`` of ``np.pad``; ``scatter_to_taps`` is the adjoint of picking
 those taps (what lands in the padding is dropped); splitting into phases and merging back are adjoint, and merge
-undoes split. Whatever the chunk size and the number of threads, the results are the same to the bit. The
+undoes split. Whatever the chunk size, the results are the same to the bit. The
 ``WindowMax`` op passes ``gradcheck`` in float64, with and without padding. Geometries are drawn by Hypothesis.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from unittest.mock import patch
 
 import numpy as np
@@ -24,7 +23,7 @@ from tinygrad_cnn import Tensor, gradcheck
 from tinygrad_cnn.engine import ops
 from tinygrad_cnn.engine import window_max as wm
 from tinygrad_cnn.engine.tensor import apply
-from tinygrad_cnn.engine.window_max import PhaseLayout, in_threads, lowest, scatter_to_taps, window_max
+from tinygrad_cnn.engine.window_max import PhaseLayout, lowest, scatter_to_taps, window_max
 from tinygrad_cnn.shapes import conv_output_size
 
 
@@ -70,25 +69,22 @@ def values(case: dict, kind: str) -> np.ndarray:
     return x
 
 
-# One chunk; chunks of one block each (``CHUNK_BYTES`` below one block's phases), on one thread and on two.
-CHUNKING = pytest.mark.parametrize("chunk_bytes, cores", [(1 << 19, 1), (8, 1), (8, 2)])
+# One chunk; chunks of one block each (``CHUNK_BYTES`` below one block's phases).
+CHUNKING = pytest.mark.parametrize("chunk_bytes", [1 << 19, 8], ids=["one chunk", "a chunk per block"])
 
 
-@contextmanager
-def chunking(chunk_bytes: int, cores: int) -> Iterator[None]:
-    """Chunks of about ``chunk_bytes``, on a helper thread too if ``cores`` is 2 (whatever the machine's load)."""
-    with patch.object(wm, "CHUNK_BYTES", chunk_bytes), patch.object(wm, "spare_core", lambda: cores > 1):
-        yield
+def chunking(chunk_bytes: int) -> AbstractContextManager:
+    return patch.object(wm, "CHUNK_BYTES", chunk_bytes)
 
 
 @CHUNKING
 @given(padded_window_cases(), st.sampled_from(["distinct", "ties", "nan", "-inf"]))
-def test_window_max_gives_the_maximum_and_the_tap_of_the_first_one(chunk_bytes, cores, case, kind):
+def test_window_max_gives_the_maximum_and_the_tap_of_the_first_one(chunk_bytes, case, kind):
     """Against ``argmax`` over the flattened windows of the padded input, which takes the first maximum and the
     first NaN (and, where the maximum is −∞, the first −∞: padding or not)."""
     x = values(case, kind)
     flat = flat_windows(x, case)
-    with chunking(chunk_bytes, cores):
+    with chunking(chunk_bytes):
         maxima, taps = window_max(x, case["kernel"], case["stride"], case["dilation"], case["out"], case["pads"])
     np.testing.assert_array_equal(taps, np.argmax(flat, axis=-1))
     np.testing.assert_array_equal(maxima, np.max(flat, axis=-1))  # NaN where a window holds one
@@ -97,7 +93,7 @@ def test_window_max_gives_the_maximum_and_the_tap_of_the_first_one(chunk_bytes, 
 
 @CHUNKING
 @given(padded_window_cases(), st.booleans())
-def test_scatter_to_taps_is_the_adjoint_of_picking_the_taps(chunk_bytes, cores, case, some_none):
+def test_scatter_to_taps_is_the_adjoint_of_picking_the_taps(chunk_bytes, case, some_none):
     """<pick(pad(x)), g> == <x, scatter_to_taps(g)>, with −1 (no tap) in some windows, and picks in the padding
     (zero there: the padding is not the input's); overlapping windows or not."""
     rng = np.random.default_rng(case["seed"])
@@ -108,7 +104,7 @@ def test_scatter_to_taps_is_the_adjoint_of_picking_the_taps(chunk_bytes, cores, 
     flat = np.where(np.isneginf(flat), 0.0, flat)  # ... which counts as 0 here: x holds no −∞
     picked = np.where(taps >= 0, np.take_along_axis(flat, np.maximum(taps, 0)[..., None], axis=-1)[..., 0], 0.0)
     g = rng.standard_normal(taps.shape)
-    with chunking(chunk_bytes, cores):
+    with chunking(chunk_bytes):
         scattered = scatter_to_taps(g, taps, x.shape, case["kernel"], case["stride"], case["dilation"], case["pads"])
     np.testing.assert_allclose(np.sum(picked * g), np.sum(x * scattered), rtol=1e-12, atol=1e-12)
 
@@ -128,37 +124,23 @@ def test_merge_undoes_split_and_is_its_adjoint(case):
     np.testing.assert_allclose(np.sum(phases * p), np.sum(blocks * merged), rtol=1e-12)
 
 
-def test_chunks_and_threads_give_the_same_bits():
-    """A float32 pooling (the benchmark's 3×3, stride 2, padding 1) with ties, in one chunk on one thread, in
-    chunks of a few blocks, and those on two threads: maxima, taps and gradients equal to the bit."""
+def test_chunks_give_the_same_bits():
+    """A float32 pooling (the benchmark's 3×3, stride 2, padding 1) with ties, in one chunk and in chunks of a few
+    blocks: maxima, taps and gradients equal to the bit."""
     rng = np.random.default_rng(0)
     x = rng.integers(0, 50, (4, 8, 12, 12)).astype(np.float32)
     g = rng.standard_normal((4, 8, 6, 6)).astype(np.float32)
     geometry = (3, 3), (2, 2), (1, 1)
     results = []
-    for chunk_bytes, cores in [(1 << 19, 1), (3000, 1), (3000, 2)]:
-        with chunking(chunk_bytes, cores):
+    for chunk_bytes in [1 << 19, 3000]:
+        with chunking(chunk_bytes):
             maxima, taps = window_max(x, *geometry, pads=((1, 1), (1, 1)))
             results.append((maxima, taps, scatter_to_taps(g, taps, x.shape, *geometry, pads=((1, 1), (1, 1)))))
-    with chunking(3000, 2):
+    with chunking(3000):
         assert len(PhaseLayout.of(x.shape, *geometry, ((1, 1), (1, 1))).chunks(4)) > 2  # several chunks ran
     for result in results[1:]:
         for got, expected in zip(result, results[0]):
             np.testing.assert_array_equal(got, expected)
-
-
-def test_an_error_on_either_thread_is_raised_on_the_caller_after_the_other_is_done():
-    seen = []
-
-    def work(chunks):
-        for chunk in chunks:
-            seen.append(chunk.start)
-            if chunk.start == 0:
-                raise ValueError("in chunk 0")
-
-    with chunking(8, 2), pytest.raises(ValueError, match="chunk 0"):
-        in_threads(work, [slice(i, i + 1) for i in range(6)])
-    assert sorted(seen) == list(range(6))  # whichever thread failed, the other took the remaining chunks
 
 
 @pytest.mark.parametrize("dtype", [np.int32, np.uint8, np.bool_, np.float16])
@@ -191,9 +173,9 @@ def test_window_max_op_passes_gradcheck(stride, pads):
     assert gradcheck(pool, [x])
 
 
-@pytest.mark.parametrize("chunk_bytes, cores", [(1 << 19, 1), (8, 2)])
+@CHUNKING
 @pytest.mark.parametrize("shape, kernel", [((2, 3, 4, 6), (2, 2)), ((2, 2, 6), (3,)), ((1, 2, 2, 4, 2), (2, 2, 1))])
-def test_windows_that_tile_the_input_send_the_gradient_straight_into_place(shape, kernel, chunk_bytes, cores):
+def test_windows_that_tile_the_input_send_the_gradient_straight_into_place(shape, kernel, chunk_bytes):
     """Stride = kernel, no padding, the kernel divides the input: every input position is one tap of one window,
     and the backward writes each tap's share into place; it equals the general scatter (the adjoint test's)."""
     layout = PhaseLayout.of(shape, kernel, kernel, (1,) * len(kernel))
@@ -201,7 +183,7 @@ def test_windows_that_tile_the_input_send_the_gradient_straight_into_place(shape
     rng = np.random.default_rng(0)
     x = rng.integers(0, 3, shape).astype(np.float64)  # ties
     g = rng.standard_normal((*shape[:2], *layout.out_size))
-    with chunking(chunk_bytes, cores):
+    with chunking(chunk_bytes):
         maxima, taps = window_max(x, kernel, kernel, (1,) * len(kernel))
         grad = scatter_to_taps(g, taps, x.shape, kernel, kernel, (1,) * len(kernel))
     flat = flat_windows(x, {"kernel": kernel, "stride": kernel, "dilation": (1,) * len(kernel),

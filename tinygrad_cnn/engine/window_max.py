@@ -9,7 +9,7 @@ also covers the positions between the output's rows and between blocks; those ar
 
 Why: NumPy's loops are several times faster on contiguous 1-D runs than on strided or 2-D views (every
 ``s``-th value, or rows of 16), and the blocks are walked in chunks that stay in the CPU's cache, so every tap
-costs a few fast passes. When a core is free, a helper thread takes some of the chunks.
+costs a few fast passes.
 
 Tap numbers are row-major flat indices into the kernel (``np.unravel_index`` gives the per-axis offsets).
 Of tied maxima the first tap wins (PyTorch's rule); NaN counts as the largest value, and the first NaN wins.
@@ -31,23 +31,19 @@ Examples:
 from __future__ import annotations
 
 import itertools
-import os
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache, partial
+from functools import cached_property, lru_cache
 from math import prod
-from queue import Empty, SimpleQueue
 
 import numpy as np
 
 from ..shapes import conv_output_size
 
-__all__ = ["window_max", "scatter_to_taps", "lowest", "PhaseLayout", "in_threads"]
+__all__ = ["window_max", "scatter_to_taps", "lowest", "PhaseLayout"]
 
 Pads = Sequence[tuple[int, int]]
 CHUNK_BYTES = 1 << 19  # the phases of one chunk of blocks: with the running arrays, well inside a core's L2 cache
-CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def lowest(dtype: np.dtype) -> float | int | bool:
@@ -209,27 +205,23 @@ def window_max(
     blocks = np.ascontiguousarray(x).reshape(-1, *x.shape[2:])  # (N, C, *spatial) -> (N·C, *spatial)
     maxima = np.empty((len(blocks), *layout.out_size), x.dtype)  # (N·C, *out)
     taps = np.empty(maxima.shape, _tap_dtype(len(layout.taps)))
-    size = layout.chunk_blocks(x.itemsize) * layout.block
-
-    def work(chunks: Iterable[slice]) -> None:  # one thread's share, with its own scratch arrays
-        padded = None if layout.unsplit else np.full((layout.phases, size), lowest(x.dtype), x.dtype)  # pads once
-        best, chosen, larger, newer = (np.empty(size, dtype) for dtype in (x.dtype, taps.dtype, bool, taps.dtype))
-        for chunk in chunks:
-            b = chunk.stop - chunk.start
-            span = layout.span(b)
-            phases = blocks[chunk].reshape(1, -1) if padded is None else layout.split(blocks[chunk], padded)
-            if layout.dense:  # the outputs fill the phases' blocks: the loop writes them in place
-                scratch = maxima[chunk].reshape(-1), taps[chunk].reshape(-1), larger[:span], newer[:span]
-            else:
-                scratch = best[:span], chosen[:span], larger[:span], newer[:span]
-            _running_max(phases, layout.taps, *scratch, nan_rule=False)
-            if x.dtype.kind == "f" and np.isnan(scratch[0]).any():  # NaN propagates to the maximum: one check
-                _running_max(phases, layout.taps, *scratch, nan_rule=True)
-            if not layout.dense:
-                maxima[chunk] = layout.outputs(best, b)
-                taps[chunk] = layout.outputs(chosen, b)
-
-    in_threads(work, layout.chunks(x.itemsize))
+    size = layout.chunk_blocks(x.itemsize) * layout.block  # scratch arrays for one chunk, reused by the next
+    padded = None if layout.unsplit else np.full((layout.phases, size), lowest(x.dtype), x.dtype)  # padding once
+    best, chosen, larger, newer = (np.empty(size, dtype) for dtype in (x.dtype, taps.dtype, bool, taps.dtype))
+    for chunk in layout.chunks(x.itemsize):
+        b = chunk.stop - chunk.start
+        span = layout.span(b)
+        phases = blocks[chunk].reshape(1, -1) if padded is None else layout.split(blocks[chunk], padded)
+        if layout.dense:  # the outputs fill the phases' blocks: the loop writes them in place
+            scratch = maxima[chunk].reshape(-1), taps[chunk].reshape(-1), larger[:span], newer[:span]
+        else:
+            scratch = best[:span], chosen[:span], larger[:span], newer[:span]
+        _running_max(phases, layout.taps, *scratch, nan_rule=False)
+        if x.dtype.kind == "f" and np.isnan(scratch[0]).any():  # NaN propagates to the maximum: one check
+            _running_max(phases, layout.taps, *scratch, nan_rule=True)
+        if not layout.dense:
+            maxima[chunk] = layout.outputs(best, b)
+            taps[chunk] = layout.outputs(chosen, b)
     return maxima.reshape(*x.shape[:2], *layout.out_size), taps.reshape(*x.shape[:2], *layout.out_size)
 
 
@@ -273,95 +265,47 @@ def scatter_to_taps(
     g_blocks = g.reshape(-1, *layout.out_size)  # (N, C, *out) -> (N·C, *out)
     tap_blocks = taps.reshape(g_blocks.shape)
     grad = np.empty((len(g_blocks), *input_shape[2:]), g.dtype)  # (N·C, *spatial)
-    size = layout.chunk_blocks(g.itemsize) * layout.block
     if layout.tiled:  # every input position is one tap of one window: the gradient goes straight into place
-        in_threads(partial(_scatter_tiles, g_blocks, tap_blocks, grad, layout), layout.chunks(g.itemsize))
-        return grad.reshape(input_shape)
-
-    def work(chunks: Iterable[slice]) -> None:  # one thread's share, with its own scratch arrays
-        if not layout.dense:
-            g_flat = np.zeros(size, g.dtype)  # g in the phases' flat coordinates: zero between the outputs ...
-            taps_flat = np.full(size, -1, taps.dtype)  # ... where no tap is chosen
-        phases = np.empty((layout.phases, size), g.dtype)
-        chosen, share = np.empty(size, bool), np.empty(size, g.dtype)
-        for chunk in chunks:
-            b = chunk.stop - chunk.start
-            span, end = layout.span(b), b * layout.block
-            if layout.dense:
-                g_here, taps_here = g_blocks[chunk].reshape(-1), tap_blocks[chunk].reshape(-1)  # flat already
-            else:
-                layout.outputs(g_flat, b)[...] = g_blocks[chunk]
-                layout.outputs(taps_flat, b)[...] = tap_blocks[chunk]
-                g_here, taps_here = g_flat, taps_flat
-            written = set()
-            for t, (phase, shift) in enumerate(layout.taps):
-                np.equal(taps_here[:span], taps.dtype.type(t), out=chosen[:span])  # the taps' own type: fast
-                target = phases[phase, shift : shift + span]  # contiguous
-                if phase in written:
-                    np.multiply(g_here[:span], chosen[:span], out=share[:span])
-                    target += share[:span]
-                else:  # the first tap in a phase writes it, and zeros around
-                    np.multiply(g_here[:span], chosen[:span], out=target)
-                    phases[phase, :shift], phases[phase, shift + span : end] = 0, 0
-                    written.add(phase)
-            for phase in set(range(layout.phases)) - written:  # phases no tap reads (strides past the kernel)
-                phases[phase, :end] = 0
-            layout.merge(phases[:, :end], grad[chunk])
-
-    in_threads(work, layout.chunks(g.itemsize))
+        return _scatter_tiles(g_blocks, tap_blocks, grad, layout).reshape(input_shape)
+    size = layout.chunk_blocks(g.itemsize) * layout.block  # scratch arrays for one chunk, reused by the next
+    if not layout.dense:
+        g_flat = np.zeros(size, g.dtype)  # g in the phases' flat coordinates: zero between the outputs ...
+        taps_flat = np.full(size, -1, taps.dtype)  # ... where no tap is chosen
+    phases = np.empty((layout.phases, size), g.dtype)
+    chosen, share = np.empty(size, bool), np.empty(size, g.dtype)
+    for chunk in layout.chunks(g.itemsize):
+        b = chunk.stop - chunk.start
+        span, end = layout.span(b), b * layout.block
+        if layout.dense:
+            g_here, taps_here = g_blocks[chunk].reshape(-1), tap_blocks[chunk].reshape(-1)  # flat already
+        else:
+            layout.outputs(g_flat, b)[...] = g_blocks[chunk]
+            layout.outputs(taps_flat, b)[...] = tap_blocks[chunk]
+            g_here, taps_here = g_flat, taps_flat
+        written = set()
+        for t, (phase, shift) in enumerate(layout.taps):
+            np.equal(taps_here[:span], taps.dtype.type(t), out=chosen[:span])  # the taps' own type: fast
+            target = phases[phase, shift : shift + span]  # contiguous
+            if phase in written:
+                np.multiply(g_here[:span], chosen[:span], out=share[:span])
+                target += share[:span]
+            else:  # the first tap in a phase writes it, and zeros around
+                np.multiply(g_here[:span], chosen[:span], out=target)
+                phases[phase, :shift], phases[phase, shift + span : end] = 0, 0
+                written.add(phase)
+        for phase in set(range(layout.phases)) - written:  # phases no tap reads (strides past the kernel)
+            phases[phase, :end] = 0
+        layout.merge(phases[:, :end], grad[chunk])
     return grad.reshape(input_shape)
 
 
-def spare_core() -> bool:
-    """Whether a second core has been free: two or more cores, and a load average over the last minute below
-    the cores less one half (this process counts one). On a busy machine a helper thread waits for a core, and
-    the caller for the helper: measured, that doubled the time of a 2×2 pooling of 64×6×28² at load 3.5."""
-    return CORES >= 2 and hasattr(os, "getloadavg") and os.getloadavg()[0] < CORES - 0.5
-
-
-def _scatter_tiles(g_blocks, tap_blocks, grad, layout: PhaseLayout, chunks: Iterable[slice]) -> None:
+def _scatter_tiles(g_blocks, tap_blocks, grad, layout: PhaseLayout) -> np.ndarray:
     """:func:`scatter_to_taps` where the windows tile the input (:attr:`PhaseLayout.tiled`): tap ``t``'s share,
-    ``g`` where ``t`` was chosen, else 0, is written into tap ``t``'s positions, every ``s``-th."""
+    ``g`` where ``t`` was chosen, else 0, is written into tap ``t``'s positions (every ``s``-th) of ``grad``."""
     chosen = np.empty(g_blocks[: layout.chunk_blocks(g_blocks.itemsize)].shape, bool)  # (b, *out)
-    for chunk in chunks:
+    for chunk in layout.chunks(g_blocks.itemsize):
         here = chosen[: chunk.stop - chunk.start]
         for t, (_, _, part) in enumerate(layout.interiors):  # tap t is phase t, whose interior is the tap's
             np.equal(tap_blocks[chunk], tap_blocks.dtype.type(t), out=here)
             np.multiply(g_blocks[chunk], here, out=grad[chunk][(slice(None), *part)])
-
-
-def in_threads(work: Callable[[Iterable[slice]], None], chunks: Sequence[slice]) -> None:
-    """``work`` over all the chunks, shared with a helper thread when there are several and a :func:`spare_core`:
-    each thread takes the next chunk from one queue until none is left (NumPy's loops release the GIL), so the
-    caller waits for at most the helper's last chunk. Each chunk is computed alike on either thread, into its own
-    rows: the result does not depend on who took it."""
-    if len(chunks) < 2 or not spare_core():
-        work(chunks)
-        return
-    queue: SimpleQueue[slice] = SimpleQueue()
-    for chunk in chunks:
-        queue.put(chunk)
-
-    def take() -> Iterator[slice]:
-        while True:
-            try:
-                yield queue.get_nowait()
-            except Empty:
-                return
-
-    failed = []
-
-    def helper() -> None:
-        try:
-            work(take())
-        except BaseException as error:  # raised again on the calling thread
-            failed.append(error)
-
-    thread = threading.Thread(target=helper, name="window_max")
-    thread.start()
-    try:
-        work(take())
-    finally:
-        thread.join()
-    if failed:
-        raise failed[0]
+    return grad
