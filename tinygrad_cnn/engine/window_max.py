@@ -9,7 +9,8 @@ also covers the positions between the output's rows and between blocks; those ar
 
 Why: NumPy's loops are several times faster on contiguous 1-D runs than on strided or 2-D views (every
 ``s``-th value, or rows of 16), and the blocks are walked in chunks that stay in the CPU's cache, so every tap
-costs a few fast passes.
+costs a few fast passes. Where the windows tile the input (2×2 pooling with stride 2), the outputs are the phases'
+own coordinates, and the gradient of each tap goes straight into place.
 
 Tap numbers are row-major flat indices into the kernel (``np.unravel_index`` gives the per-axis offsets).
 Of tied maxima the first tap wins (PyTorch's rule); NaN counts as the largest value, and the first NaN wins.
