@@ -33,6 +33,7 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -51,7 +52,7 @@ from ..shapes import checked_output_size
 __all__ = [
     "layer_to_dict", "layer_from_dict", "architecture_from_metadata", "MAX_LAYERS",
     "Layer", "Architecture", "ARCHITECTURES", "LENET5_C3_TABLE", "output_shapes", "build", "from_module",
-    "thinned", "Subsampling", "PartialConv2d", "RBF",
+    "thinned", "Subsampling", "PartialConv2d", "connection_index", "RBF",
 ]  # fmt: skip
 
 KINDS = ("conv", "subsample", "maxpool", "avgpool", "adaptive_avg", "batchnorm", "dense", "rbf")
@@ -417,18 +418,73 @@ class Subsampling(nn.Module):
 
 
 class PartialConv2d(nn.Module):
-    """A convolution whose output map ``m`` sees only the input maps ``table[m]`` (LeNet-5's C3): one
-    single-map ``Conv2d`` per output map, on its own input maps."""
+    """A convolution whose output map ``m`` sees only the input maps ``table[m]`` (LeNet-5's C3).
+
+    The parameters are the paper's: one small kernel and one bias per output map, over its own input maps only,
+    held as one single-map ``Conv2d`` per map (``maps.m.weight`` is ``(1, len(table[m]), kH, kW)``). The forward
+    pass lays them into one ``(C_out, C_in, kH, kW)`` kernel, zeros where a map does not look
+    (:func:`connection_index`), and runs **one** convolution: the same sums as ``len(table)`` separate
+    convolutions of ``x[:, table[m]]``, in one shared-weight matmul instead of sixteen small ones. The zeros are
+    not parameters: the gradient reaches only the paper's 1,516 weights (for LeNet-5), through the gather.
+
+    Examples:
+        >>> c3 = PartialConv2d([(0, 1), (1, 2)], 3, generator=np.random.default_rng(0))
+        >>> c3.num_parameters(), c3.full_weight(3).shape     # (2·3·3 + 1)·2 trained; a (2, 3, 3, 3) kernel
+        (38, (2, 3, 3, 3))
+        >>> bool((c3.full_weight(3).numpy()[0, 2] == 0).all())   # map 0 does not see input map 2
+        True
+    """
 
     def __init__(self, table: Sequence[Sequence[int]], kernel_size: int | Pair, *,
                  generator: np.random.Generator | None = None) -> None:  # fmt: skip
         super().__init__()
-        self.table = tuple(tuple(int(c) for c in maps) for maps in table)
+        self.table = _table("PartialConv2d", table)
+        if not self.table:
+            raise ValueError("PartialConv2d: the table needs at least one output map")
+        self.in_channels = max(max(maps) for maps in self.table) + 1 if self.table else 0
         self.maps = nn.ModuleList([nn.Conv2d(len(maps), 1, kernel_size, generator=generator) for maps in self.table])
 
+    def full_weight(self, channels: int) -> Tensor:
+        """The ``(C_out, channels, kH, kW)`` kernel of the one convolution: map ``m``'s weights at its input maps,
+        zeros elsewhere, gathered from the maps' weights laid end to end (differentiable: a ``Getitem``)."""
+        weights = [conv.weight for conv in self.maps]
+        zero = Tensor(np.zeros(1, dtype=weights[0].dtype))  # what the kernel holds where a map does not look
+        compact = cat([w.reshape(-1) for w in weights] + [zero])  # (Σ len(table[m])·kH·kW + 1,)
+        return compact[connection_index(self.table, self.maps[0].kernel_size, channels)]  # -> (C_out, C, kH, kW)
+
     def forward(self, x: Tensor) -> Tensor:
-        outputs = [conv(x[:, list(maps)]) for conv, maps in zip(self.maps, self.table)]  # each (N, 1, H', W')
-        return cat(outputs, dim=1)  # -> (N, len(table), H', W')
+        channels = x.shape[-3] if x.ndim in (3, 4) else self.in_channels  # conv2d names any other shape
+        if channels < self.in_channels:
+            raise ValueError(f"PartialConv2d: input of shape {x.shape} has {channels} maps, but its table reads "
+                             f"map {self.in_channels - 1}")  # fmt: skip
+        bias = cat([conv.bias for conv in self.maps])  # (C_out,): one bias per map
+        return F.conv2d(x, self.full_weight(channels), bias)  # (N, C, H, W) -> (N, C_out, H', W')
+
+    def extra_repr(self) -> str:
+        return f"{self.in_channels}→{len(self.table)}, {'×'.join(map(str, self.maps[0].kernel_size))}"
+
+
+@functools.lru_cache(maxsize=64)
+def connection_index(table: tuple[tuple[int, ...], ...], kernel: tuple[int, ...], channels: int) -> np.ndarray:
+    """For each entry of a partially connected conv's full ``(C_out, channels, *kernel)`` kernel, its position in
+    the maps' weights laid end to end (map 0's ``(len(table[0]), *kernel)`` flattened, then map 1's, ...), or that
+    vector's length (the zero appended after it) where map ``m`` does not see input map ``c``. Read-only, cached.
+
+    Examples:
+        >>> connection_index(((1,), (0, 1)), (1,), 2)[:, :, 0]   # map 0 sees input map 1; map 1 sees both
+        array([[3, 0],
+               [1, 2]])
+    """
+    taps = math.prod(kernel)
+    zero = sum(len(maps) for maps in table) * taps
+    index = np.full((len(table), channels, taps), zero, dtype=np.intp)  # (C_out, C, Πk): the zero by default
+    start = 0
+    for m, maps in enumerate(table):
+        index[m, list(maps)] = start + np.arange(len(maps) * taps).reshape(len(maps), taps)  # map m's block
+        start += len(maps) * taps
+    index = index.reshape(len(table), channels, *kernel)  # (C_out, C, Πk) -> (C_out, C, *k)
+    index.flags.writeable = False
+    return index
 
 
 class RBF(nn.Module):
