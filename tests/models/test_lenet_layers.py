@@ -1,9 +1,11 @@
-"""LeNet-5's partially connected C3 (``PartialConv2d``): one convolution with a gathered kernel, checked against
-its definition, one single-map convolution per output map on its own input maps, then concatenated.
+"""LeNet-5's own layers against their definitions.
 
-Values and gradients (input, every map's weight and bias) agree in float64 to 1e-10 on random tables, kernels
-and inputs; the gradients pass central differences and the dot-product test; the kernel's zeros are no
-parameters; bad tables and inputs are refused by name.
+* ``PartialConv2d`` (C3) runs one convolution with a gathered kernel; its definition is one single-map
+  convolution per output map on its own input maps, then concatenated. Values and gradients (input, every map's
+  weight and bias) agree in float64 to 1e-10 on random tables, kernels and inputs; the gradients pass central
+  differences and the dot-product test; the kernel's zeros are no parameters; bad tables and inputs are refused.
+* ``Subsampling`` (S2, S4) adds strided rows, then strided columns; its definition is the loop over each k×k
+  window's sum (``avg_pool2d_reference`` times k²), times the map's coefficient, plus its bias.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygrad_cnn import Tensor, cat, gradcheck, nn
-from tinygrad_cnn.models import ARCHITECTURES, PartialConv2d, build
+from tinygrad_cnn.conv.reference import avg_pool2d_reference
+from tinygrad_cnn.models import ARCHITECTURES, PartialConv2d, Subsampling, build
 from tinygrad_cnn.models.architectures import LENET5_C3_TABLE, connection_index
 
 EXACT = {"rtol": 1e-10, "atol": 1e-10}
@@ -106,3 +109,34 @@ def test_bad_tables_and_inputs_are_refused_by_name():
         layer(Tensor(np.zeros((1, 3, 5, 5), np.float32)))
     with pytest.raises(ValueError, match="conv2d"):
         layer(Tensor(np.zeros((5, 5), np.float32)))  # the functional conv runs, and its checks name it
+
+
+@st.composite
+def subsamplings(draw: st.DrawFn) -> tuple[Subsampling, np.ndarray]:
+    """A float64 ``Subsampling`` and an input (batched or not) whose sides need not be multiples of k."""
+    channels, k = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    layer = Subsampling(channels, k, generator=rng)
+    layer.weight = nn.Parameter(layer.weight.numpy().astype(np.float64))
+    layer.bias = nn.Parameter(layer.bias.numpy().astype(np.float64))
+    batch = draw(st.sampled_from([(), (1,), (2,)]))
+    x = rng.standard_normal((*batch, channels, draw(st.integers(k, 3 * k + 1)), draw(st.integers(k, 3 * k + 1))))
+    return layer, x
+
+
+@given(subsamplings())
+def test_subsampling_is_each_windows_sum_times_a_coefficient_plus_a_bias(case):
+    layer, x = case
+    k, batched = layer.kernel_size, x if x.ndim == 4 else x[None]
+    sums = avg_pool2d_reference(batched, (k, k), (k, k), (0, 0)) * k * k  # the loop oracle
+    expected = sums * layer.weight.numpy()[:, None, None] + layer.bias.numpy()[:, None, None]
+    np.testing.assert_allclose(layer(Tensor(x)).numpy(), expected if x.ndim == 4 else expected[0], **EXACT)
+    gradcheck(lambda xt, *_: layer(xt), [Tensor(x, requires_grad=True), layer.weight, layer.bias], samples=6)
+
+
+def test_subsampling_refuses_a_wrong_input_by_name():
+    with pytest.raises(ValueError, match=r"Subsampling: needs an input \(\[N,\] 6, H, W\) with H, W ≥ 2, got shape "
+                                         r"\(1, 4, 8, 8\)"):  # fmt: skip
+        Subsampling(6)(Tensor(np.zeros((1, 4, 8, 8), np.float32)))
+    with pytest.raises(ValueError, match=r"got shape \(6, 1, 8\)"):
+        Subsampling(6)(Tensor(np.zeros((6, 1, 8), np.float32)))
