@@ -473,9 +473,10 @@ class PartialConv2d(nn.Module):
         """The ``(C_out, channels, kH, kW)`` kernel of the one convolution: map ``m``'s weights at its input maps,
         zeros elsewhere, gathered from the maps' weights laid end to end (differentiable: a ``Getitem``)."""
         weights = [conv.weight for conv in self.maps]
-        zero = Tensor(np.zeros(1, dtype=weights[0].dtype))  # what the kernel holds where a map does not look
-        compact = cat([w.reshape(-1) for w in weights] + [zero])  # (Σ len(table[m])·kH·kW + 1,)
-        return compact[connection_index(self.table, self.maps[0].kernel_size, channels)]  # -> (C_out, C, kH, kW)
+        index = connection_index(self.table, self.maps[0].kernel_size, channels)
+        zeros = Tensor(np.zeros(index.size - sum(w.numel() for w in weights), dtype=weights[0].dtype))
+        compact = cat([w.reshape(-1) for w in weights] + [zeros])  # (C_out·C·kH·kW,): the weights, then the zeros
+        return compact[index]  # -> (C_out, C, kH, kW), each entry read once (its gradient a plain scatter)
 
     def forward(self, x: Tensor) -> Tensor:
         channels = x.shape[-3] if x.ndim in (3, 4) else self.in_channels  # conv2d names any other shape
@@ -492,8 +493,9 @@ class PartialConv2d(nn.Module):
 @functools.lru_cache(maxsize=64)
 def connection_index(table: tuple[tuple[int, ...], ...], kernel: tuple[int, ...], channels: int) -> np.ndarray:
     """For each entry of a partially connected conv's full ``(C_out, channels, *kernel)`` kernel, its position in
-    the maps' weights laid end to end (map 0's ``(len(table[0]), *kernel)`` flattened, then map 1's, ...), or that
-    vector's length (the zero appended after it) where map ``m`` does not see input map ``c``. Read-only, cached.
+    the maps' weights laid end to end (map 0's ``(len(table[0]), *kernel)`` flattened, then map 1's, ...) followed
+    by zeros, one for each entry where map ``m`` does not see input map ``c``: every position is read once, so
+    the gather's gradient is a plain scatter. Read-only, cached.
 
     Examples:
         >>> connection_index(((1,), (0, 1)), (1,), 2)[:, :, 0]   # map 0 sees input map 1; map 1 sees both
@@ -501,12 +503,15 @@ def connection_index(table: tuple[tuple[int, ...], ...], kernel: tuple[int, ...]
                [1, 2]])
     """
     taps = math.prod(kernel)
-    zero = sum(len(maps) for maps in table) * taps
-    index = np.full((len(table), channels, taps), zero, dtype=np.intp)  # (C_out, C, Πk): the zero by default
+    seen = np.zeros((len(table), channels), dtype=bool)
+    index = np.empty((len(table), channels, taps), dtype=np.intp)  # (C_out, C, Πk)
     start = 0
     for m, maps in enumerate(table):
         index[m, list(maps)] = start + np.arange(len(maps) * taps).reshape(len(maps), taps)  # map m's block
+        seen[m, list(maps)] = True
         start += len(maps) * taps
+    unseen = int((~seen).sum()) * taps
+    index[~seen] = start + np.arange(unseen).reshape(-1, taps)  # the zeros after the weights, each once
     index = index.reshape(len(table), channels, *kernel)  # (C_out, C, Πk) -> (C_out, C, *k)
     index.flags.writeable = False
     return index

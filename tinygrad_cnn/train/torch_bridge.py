@@ -81,7 +81,9 @@ def _lenet_layers() -> dict[str, type]:
 
         def forward(self, x):
             index = connection_index(self.table, tuple(self.maps[0].kernel_size), x.shape[-3])
-            compact = torch.cat([conv.weight.reshape(-1) for conv in self.maps] + [self.maps[0].weight.new_zeros(1)])
+            weights = [conv.weight.reshape(-1) for conv in self.maps]
+            zeros = weights[0].new_zeros(index.size - sum(w.numel() for w in weights))
+            compact = torch.cat([*weights, zeros])
             bias = torch.cat([conv.bias for conv in self.maps])
             return torch.nn.functional.conv2d(x, compact[torch.from_numpy(np.array(index))], bias)
 
