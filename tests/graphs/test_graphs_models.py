@@ -95,6 +95,12 @@ def test_a_module_whose_children_only_hold_weights_is_one_node():
         c3 = [u for u in units if u.name.startswith("C3")]
         assert [(u.name, u.count, u.params, u.shape) for u in c3] == [("C3", 1, 1516, (16, 10, 10))]
         assert c3[0].formula == "6·(3·5·5 + 1) + 9·(4·5·5 + 1) + (6·5·5 + 1)" and c3[0].activation == "ScaledTanh"
+    x = Tensor(np.ones((1, 6, 5, 5), dtype=np.float32), requires_grad=True)
+    parsed = parse(to_dot(lenet.C3(x), module=lenet.C3))  # its tensor graph: the gathered kernel feeds one conv
+    inside = {a["label"].split("\n")[0] for n, a in parsed.nodes.items() if parsed.cluster_of[n] == "cluster_conv0"}
+    assert {"Windows (locality)", "Reshape: one shared weight matrix", "Matmul: every window × shared W"} <= inside
+    gather = next(n for n, a in parsed.nodes.items() if a["label"].startswith("Getitem"))
+    assert parsed.cluster_of[gather] == "" and "convolution with the kernel" in to_dot(lenet.C3(x))
 
 
 def test_max_nodes_and_depth_keep_big_models_small():
