@@ -20,6 +20,8 @@ import numpy as np
 from tinygrad_cnn.engine.memory import keep_freed_memory
 if sys.argv[1] == "keep":
     assert keep_freed_memory()
+if sys.argv[1] == "opted-out":
+    assert not keep_freed_memory()
 def step():
     arrays = [np.ones(n << 18, np.float32) for n in (1, 2, 3, 4, 3, 2, 1)]  # 1-4 MiB, as a step's activations
     del arrays
@@ -31,9 +33,10 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
-def _faults(mode: str) -> int:
+def _faults(mode: str, **environment: str) -> int:
     done = subprocess.run([sys.executable, "-c", LOOP, mode], capture_output=True, text=True, check=True,
-                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))  # fmt: skip
+                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+                          env={**os.environ, **environment})  # fmt: skip
     return int(done.stdout)
 
 
@@ -51,3 +54,12 @@ def test_kept_blocks_are_reused_without_page_faults():
         assert default > 10 * 1024 and kept < default / 10
     else:
         assert kept > 0 and default > 0
+
+
+def test_the_environment_variable_leaves_the_c_library_alone():
+    """With TINYGRAD_CNN_KEEP_FREED_MEMORY=0 nothing is asked: the loop faults as with glibc's defaults."""
+    opted_out = _faults("opted-out", TINYGRAD_CNN_KEEP_FREED_MEMORY="0")
+    if GLIBC:
+        assert opted_out > 10 * 1024
+    else:
+        assert opted_out > 0

@@ -7,7 +7,9 @@ quarter of its time. Raising the mmap and trim thresholds keeps those blocks in 
 finds them, as PyTorch's CPU allocator does. Peak memory does not grow (the same blocks are reused), and at most
 :data:`TRIM_THRESHOLD` of freed memory stays with the process. On another C library nothing is changed.
 
-:meth:`Tensor.backward <tinygrad_cnn.engine.tensor.Tensor.backward>` asks on its first call.
+:meth:`Tensor.backward <tinygrad_cnn.engine.tensor.Tensor.backward>` asks on its first call. The setting is the
+whole process's: a program that embeds the engine and manages its own allocator sets the environment variable
+``TINYGRAD_CNN_KEEP_FREED_MEMORY=0`` (before the first backward) and nothing is changed.
 
 Examples:
     >>> keep_freed_memory() in (True, False)     # True on glibc (Linux); asked once per process
@@ -20,8 +22,9 @@ import ctypes
 import functools
 import os
 
-__all__ = ["keep_freed_memory", "MMAP_THRESHOLD", "TRIM_THRESHOLD"]
+__all__ = ["keep_freed_memory", "MMAP_THRESHOLD", "TRIM_THRESHOLD", "OPT_OUT"]
 
+OPT_OUT = "TINYGRAD_CNN_KEEP_FREED_MEMORY"  # set to 0: leave the C library's settings alone
 MMAP_THRESHOLD = 32 << 20  # blocks below 32 MiB come from the heap (glibc's default: from 128 KiB up, adaptively)
 TRIM_THRESHOLD = 128 << 20  # free memory at the heap's top kept, up to 128 MiB (glibc's default: 128 KiB up)
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameter numbers (glibc's malloc.h)
@@ -30,8 +33,9 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameter numbers (gl
 @functools.cache
 def keep_freed_memory() -> bool:
     """Ask glibc's ``malloc`` to keep freed blocks below :data:`MMAP_THRESHOLD` for reuse; True if it agreed.
-    Runs once per process (later calls return the first answer)."""
-    if not _glibc():
+    Runs once per process (later calls return the first answer); False, asking nothing, off glibc or with
+    ``TINYGRAD_CNN_KEEP_FREED_MEMORY=0`` in the environment."""
+    if os.environ.get(OPT_OUT, "").strip() == "0" or not _glibc():
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the C library this process already runs on
