@@ -9,7 +9,7 @@ import sympy as sp
 from dot_text import parse
 
 from derivations.summary import summarize
-from tinygrad_cnn import Tensor, nn
+from tinygrad_cnn import Tensor, cat, nn
 from tinygrad_cnn.graphs import layer_dot, layer_graph, parameter_formula, record, to_dot
 from tinygrad_cnn.graphs.dot import number
 from tinygrad_cnn.graphs.tensors import FAMILIES, FAMILY_COLOURS
@@ -71,11 +71,36 @@ def test_repeated_blocks_are_drawn_once_with_a_count():
     chain = nn.Sequential(*[nn.Sequential(nn.Conv2d(4, 4, 3, padding=1), nn.ReLU()) for _ in range(4)])
     units = layer_graph(chain, input_shape=(4, 5, 5)).units
     assert [(u.count, u.arrangement, u.params) for u in units] == [(4, "in a row", 148)]
-    lenet = build(ARCHITECTURES["lenet5"], generator=np.random.default_rng(0))
-    units = layer_graph(lenet, input_shape=(1, 32, 32), depth=3).units
-    side_by_side = [u for u in units if u.name.startswith("C3.maps")]
-    assert sorted((u.count, u.params) for u in side_by_side) == [(1, 151), (6, 76), (9, 101)]  # C3's 16 maps
+
+    class Branches(nn.Module):  # three equal 3×3 paths and a 1×1 one, side by side on the same input
+        def __init__(self):
+            super().__init__()
+            self.paths = nn.ModuleList([nn.Conv2d(2, 1, 3, padding=1) for _ in range(3)] + [nn.Conv2d(2, 1, 1)])
+
+        def forward(self, x):
+            return cat([path(x) for path in self.paths], dim=1)
+
+    units = layer_graph(Branches(), input_shape=(2, 5, 5), depth=2).units
+    side_by_side = [u for u in units if u.name.startswith("paths")]
+    assert sorted((u.count, u.params) for u in side_by_side) == [(1, 3), (3, 19)]
     assert all(u.arrangement == "side by side" for u in side_by_side if u.count > 1)
+
+
+def test_a_module_whose_children_only_hold_weights_is_one_node():
+    """LeNet-5's C3 keeps one small kernel per map (its children) but runs one convolution: at any depth it is
+    one node, its formula counting the maps' kernels of 3, 4 and 6 input maps."""
+    lenet = build(ARCHITECTURES["lenet5"], generator=np.random.default_rng(0))
+    for depth in (1, 3):
+        units = layer_graph(lenet, input_shape=(1, 32, 32), depth=depth).units
+        c3 = [u for u in units if u.name.startswith("C3")]
+        assert [(u.name, u.count, u.params, u.shape) for u in c3] == [("C3", 1, 1516, (16, 10, 10))]
+        assert c3[0].formula == "6·(3·5·5 + 1) + 9·(4·5·5 + 1) + (6·5·5 + 1)" and c3[0].activation == "ScaledTanh"
+    x = Tensor(np.ones((1, 6, 5, 5), dtype=np.float32), requires_grad=True)
+    parsed = parse(to_dot(lenet.C3(x), module=lenet.C3))  # its tensor graph: the gathered kernel feeds one conv
+    inside = {a["label"].split("\n")[0] for n, a in parsed.nodes.items() if parsed.cluster_of[n] == "cluster_conv0"}
+    assert {"Windows (locality)", "Reshape: one shared weight matrix", "Matmul: every window × shared W"} <= inside
+    gather = next(n for n, a in parsed.nodes.items() if a["label"].startswith("Getitem"))
+    assert parsed.cluster_of[gather] == "" and "convolution with the kernel" in to_dot(lenet.C3(x))
 
 
 def test_max_nodes_and_depth_keep_big_models_small():

@@ -17,8 +17,10 @@ from tinygrad_cnn.train.ising import (
     IsingRecipe,
     crossing_temperature,
     extrapolate_critical_temperature,
+    finite_size_scaling,
     ising_model,
     phase_curve,
+    training_temperatures,
 )
 
 GRID = np.linspace(1.0, 3.5, 51)
@@ -94,6 +96,54 @@ def test_two_sizes_give_a_line_without_an_error_and_one_size_is_refused():
         extrapolate_critical_temperature([16, 16], [2.3, 2.29])
     with pytest.raises(ValueError, match="two or more distinct sizes"):
         extrapolate_critical_temperature([16, 24], [2.3])
+
+
+def test_propagated_errors_match_the_scatter_of_intercepts_from_noisy_means():
+    rng = np.random.default_rng(1)
+    sizes, sigma = np.array([16, 24, 32]), np.array([0.006, 0.005, 0.003])
+    fits = [extrapolate_critical_temperature(sizes, 2.27 + 0.4 / sizes + sigma * rng.standard_normal(3), sigma)
+            for _ in range(2000)]  # fmt: skip
+    intercepts = np.array([f.intercept for f in fits])
+    assert len({f.intercept_error for f in fits}) == 1  # from the errors, not from the residuals
+    assert intercepts.std() == pytest.approx(fits[0].intercept_error, rel=0.05)
+    assert fits[0].errors == tuple(sigma)
+
+
+@pytest.mark.parametrize("errors", [[0.01, -0.01, 0.01], [0.01, float("nan"), 0.01], [0.01, 0.01]])
+def test_errors_must_be_one_finite_non_negative_number_per_size(errors):
+    with pytest.raises(ValueError, match="errors must be 3 finite numbers >= 0"):
+        extrapolate_critical_temperature([16, 24, 32], [2.3, 2.29, 2.28], errors)
+
+
+def test_runs_in_worker_processes_give_the_same_fit_as_one_process(tmp_path):
+    recipe = IsingRecipe(L=4, epochs=2, train_samples=32, test_samples=16, test_temperatures=tuple(GRID[::5]))
+    one = finite_size_scaling(recipe, (4, 6), (0, 1), cache_dir=tmp_path)
+    seen = []
+    two = finite_size_scaling(recipe, (4, 6), (0, 1), cache_dir=tmp_path, workers=2,
+                              report=lambda run: seen.append((run.recipe.L, run.recipe.seed)))  # fmt: skip
+    assert two.fit == one.fit and sorted(seen) == [(4, 0), (4, 1), (6, 0), (6, 1)]
+    assert [[run.recipe.seed for run in runs] for runs in two.runs.values()] == [[0, 1], [0, 1]]
+    with pytest.raises(ValueError, match="workers must be an integer >= 1"):
+        finite_size_scaling(recipe, (4, 6), (0,), workers=0)
+
+
+# ---- the training grid ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("count, low, high", [(20, 1.0, 3.5), (2, 2.0, 2.5), (7, 1.5, 2.4), (10, 2.2, 4.0)])
+def test_training_temperatures_are_even_in_the_range_with_tc_midway_between_two(count, low, high):
+    grid = np.array(training_temperatures(count, low, high))
+    step = np.diff(grid)
+    assert len(grid) == count and np.allclose(step, step[0]) and step[0] > 0
+    assert grid[0] >= low - 1e-12 and grid[-1] <= high + 1e-12
+    assert np.isclose(grid[0], low) or np.isclose(grid[-1], high)  # the widest step that fits
+    below = grid[grid < CRITICAL_TEMPERATURE]
+    assert len(below) == count // 2
+    assert (below[-1] + grid[len(below)]) / 2 == pytest.approx(CRITICAL_TEMPERATURE, abs=1e-12)
+
+
+@pytest.mark.parametrize("args", [(1,), (2.5,), (True,), (20, 2.3, 3.5), (20, 1.0, 2.2), (20, "1", 3.5)])
+def test_training_temperatures_refuse_a_grid_without_tc_inside(args):
+    with pytest.raises(ValueError, match="training_temperatures: "):
+        training_temperatures(*args)
 
 
 # ---- the curve's error bars come from independent chains -----------------------------------------------------------

@@ -20,5 +20,7 @@ def test_bench_ising_classifier_runs_and_prints_its_report():
     out = done.stdout
     assert "load average" in out and "median error" in out and "cpu s per run" in out, out
     assert re.search(r"T_c\(∞\) = 2\.\d{4}", out) and "crosses at T = 2.2596 (-0.42 %)" in out, out
+    assert "gap 2.2044..2.3340; an energy threshold halfway between its ends (infinite lattice) crosses at T = 2.2692" \
+        in out, out
     rows = [line for line in out.splitlines() if re.match(r"\s+0\s+2\.\d{4}\s+[+-]\d", line)]
     assert len(rows) == 1, out

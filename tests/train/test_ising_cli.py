@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 
+import numpy as np
 import pytest
 
 from derivations.summary import format_table, summarize_checkpoint
@@ -100,20 +101,29 @@ def test_the_mlp_has_no_filters_to_plot(cached, tmp_path, capsys):
     assert (out / "phase.png").exists() and not (out / "filters.png").exists()
 
 
-def test_finite_size_scaling_fits_the_crossings_of_every_size(cached, tmp_path, capsys):
+def test_finite_size_scaling_fits_the_mean_crossing_of_every_size(cached, tmp_path, capsys):
     out = tmp_path / "fss"
-    args = ["train", "ising", "--fss", "--sizes", "4,8", "--epochs", "8", "--samples", "100", "--test-samples", "32"]
+    args = ["train", "ising", "--fss", "--sizes", "4,8", "--repeats", "2", "--seed", "3", "--epochs", "8",
+            "--samples", "100", "--test-samples", "32"]  # fmt: skip
     assert main([*args, "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["sizes"] == [4, 8] and set(metrics["runs"]) == {"4", "8"}
-    crossings = [metrics["runs"][L][0]["critical_temperature"] for L in ("4", "8")]
-    assert metrics["crossings"] == crossings
-    # two points: the line goes through both, T_c(L) = T_c + slope / L
-    assert metrics["critical_temperature"] + metrics["slope"] / 4 == pytest.approx(crossings[0])
-    assert metrics["critical_temperature"] + metrics["slope"] / 8 == pytest.approx(crossings[1])
-    for name in ("fss.png", "fss.svg", "phase.png", "checkpoint-L4.npz", "checkpoint-L8.npz"):
+    assert metrics["sizes"] == [4, 8] and set(metrics["runs"]) == {"4", "8"} and metrics["seeds"] == [3, 4]
+    per_seed = [[run["critical_temperature"] for run in metrics["runs"][L]] for L in ("4", "8")]
+    assert [[run["seed"] for run in metrics["runs"][L]] for L in ("4", "8")] == [[3, 4], [3, 4]]
+    assert metrics["crossings"] == pytest.approx([np.mean(values) for values in per_seed])
+    errors = [abs(a - b) / 2 for a, b in per_seed]  # two seeds: std (ddof 1) / √2 = |a − b| / 2
+    assert metrics["crossing_errors"] == pytest.approx(errors)
+    # two points: the line goes through both, T_c(L) = T_c + slope / L; T_c = 2 T(8) − T(4)
+    assert metrics["critical_temperature"] + metrics["slope"] / 4 == pytest.approx(metrics["crossings"][0])
+    assert metrics["critical_temperature"] + metrics["slope"] / 8 == pytest.approx(metrics["crossings"][1])
+    assert metrics["critical_temperature_error"] == pytest.approx(np.hypot(errors[0], 2 * errors[1]))
+    for name in ("fss.png", "fss.svg", "phase.png", *(f"checkpoint-L{L}-seed{s}.npz" for L in (4, 8) for s in (3, 4))):
         assert (out / name).stat().st_size > 2000, name
-    assert "critical_temperature = " in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "seeds 3..4" in printed and "(mean of 2 seeds ± standard error)" in printed
+    assert "critical_temperature = " in printed
+    assert main([*args, "--out", str(out)]) == 1  # the folder holds a run: refused, nothing overwritten
+    assert "already holds a run" in _one_error_line(capsys)
 
 
 @pytest.mark.parametrize(
@@ -134,6 +144,10 @@ def test_finite_size_scaling_fits_the_crossings_of_every_size(cached, tmp_path, 
         (["--steps", "100"], "--steps does not apply to the ising task"),
         (["--shuffle-seq"], "--shuffle-seq does not apply to the ising task"),
         (["--resume"], "--resume: there is no checkpoint.npz"),
+        (["--repeats", "3"], "--repeats goes with --fss"),
+        (["--jobs", "2"], "--jobs goes with --fss"),
+        (["--fss", "--sizes", "4,6", "--jobs", "0"], "--jobs must be an integer ≥ 1"),
+        (["--fss", "--repeats", "0"], "--repeats must be an integer ≥ 1"),
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_1(args, message, tmp_path, capsys):

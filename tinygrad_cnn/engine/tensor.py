@@ -25,6 +25,7 @@ import numpy as np
 
 from . import ops
 from .autograd import backpropagate, is_grad_enabled
+from .memory import keep_freed_memory
 from .sizes import check_allocation, is_int, shown
 
 __all__ = ["Tensor", "apply", "cat", "stack", "where", "maximum", "minimum", "matmul"]
@@ -249,6 +250,7 @@ class Tensor:
                 raise ValueError(
                     f"backward(): gradient has shape {seed.shape}, the tensor has shape {self.shape}"
                 )
+        keep_freed_memory()  # training reuses the same blocks every step: keep them off the kernel's (once)
         backpropagate(self, seed, _parents, _pullback, _deliver)
 
     # ---- arithmetic (elementwise, NumPy broadcasting) ----

@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import nn
 from ..engine.tensor import Tensor
-from ..models.architectures import ScaledTanh
+from ..models.architectures import PartialConv2d, ScaledTanh
 from ..shapes import conv_parameter_count, dense_parameter_count
 from .dot import Dot, number
 from .tensors import FAMILY_COLOURS
@@ -138,7 +138,7 @@ def describe(module: nn.Module) -> str:
 
 
 def _family(module: nn.Module) -> str:
-    if isinstance(module, CONVS):
+    if isinstance(module, (*CONVS, PartialConv2d)):
         return "locality"
     if isinstance(module, nn.Linear):
         return "linear algebra"
@@ -272,12 +272,18 @@ def _depth(name: str) -> int:
     return 0 if not name else name.count(".") + 1
 
 
-def _unit_names(model: nn.Module, depth: int) -> list[str]:
-    """Modules drawn as one node: those ``depth`` levels down, and leaves above that."""
+def _unit_names(model: nn.Module, depth: int, called: set[str] | None = None) -> list[str]:
+    """Modules drawn as one node: those ``depth`` levels down, and leaves above that. With the names of the
+    modules a forward pass ``called``, a module none of whose sub-modules ran is a leaf too (its children only
+    hold its weights, as LeNet-5's C3 holds one small kernel per map and runs one convolution)."""
     chosen = []
     for name, module in model.named_modules():
         d = _depth(name)
-        has_children = any(True for _ in module.children())
+        if called is None:
+            has_children = any(True for _ in module.children())
+        else:
+            prefix = f"{name}." if name else ""
+            has_children = any(other != name and other.startswith(prefix) for other in called)
         if d == depth or (d < depth and not has_children):
             chosen.append(name)
     return chosen
@@ -295,7 +301,7 @@ def _strip(shape: tuple[int, ...], batch_added: bool) -> tuple[int, ...]:
 
 
 def _from_recording(rec: Recording, depth: int) -> tuple[list[Unit], list[tuple[int, int]]]:
-    names = set(_unit_names(rec.model, depth))
+    names = set(_unit_names(rec.model, depth, {c.name for c in rec.calls}))
     calls = [c for c in rec.calls if c.name in names]
     produced: dict[int, int] = {}
     for i, call in enumerate(calls):  # units do not nest, so they finish in the order they start

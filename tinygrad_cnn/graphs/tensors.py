@@ -62,7 +62,8 @@ def _grad_norm(t: Any) -> str | None:
 
 def conv_clusters(graph: Graph) -> list[dict[str, Any]]:
     """Find each convolution: a ``Windows`` op whose windows reach a ``Matmul`` through reshapes, the other
-    operand of which is a leaf weight reshaped (and transposed) into one matrix. Returns, per convolution,
+    operand of which is a leaf weight (or a kernel computed from weights alone, not from the windows' input)
+    reshaped (and transposed) into one matrix. Returns, per convolution,
     its ``members`` (node indices), and the ``windows``, ``rows`` (one row per window), ``matmul``, ``weight``
     and ``matrix`` nodes (``rows`` and ``matrix`` may be ``None``)."""
     inputs, consumers = graph.inputs_of(), graph.consumers_of()
@@ -95,8 +96,8 @@ def conv_clusters(graph: Graph) -> list[dict[str, Any]]:
             while _op(graph.nodes[i]) in MOVEMENT and len(inputs[i]) == 1:  # back to the kernel
                 path.append(i)
                 i = inputs[i][0][0]
-            if graph.nodes[i]._ctx is None:
-                weight = i
+            if graph.nodes[i]._ctx is None or not _reaches(inputs, i, {s for s, _ in inputs[w]}):
+                weight = i  # a parameter, or a kernel computed from parameters alone (LeNet-5's C3 gathers its own)
                 matrix = next((p for p in reversed(path) if _op(graph.nodes[p]) == "Reshape"), None)
         if weight is None:
             continue
@@ -109,6 +110,19 @@ def conv_clusters(graph: Graph) -> list[dict[str, Any]]:
         found.append({"members": sorted(set(members)), "windows": w, "matmul": matmul, "weight": weight,
                       "matrix": matrix, "rows": rows})  # fmt: skip
     return found
+
+
+def _reaches(inputs: list[list[tuple[int, int]]], start: int, targets: set[int]) -> bool:
+    """Whether node ``start`` is computed from any of ``targets`` (an iterative walk over its inputs)."""
+    seen, stack = {start}, [start]
+    while stack:
+        for source, _ in inputs[stack.pop()]:
+            if source in targets:
+                return True
+            if source not in seen:
+                seen.add(source)
+                stack.append(source)
+    return False
 
 
 def tensor_dot(

@@ -22,7 +22,7 @@ from ..graphs.api import to_dot
 from ..models.architectures import ARCHITECTURES, build
 from ..models.ising import ising_architecture
 from ..train import ising_plots, plots
-from ..train.ising import IsingRecipe, ising_data, train_phase_classifier
+from ..train.ising import IsingRecipe, ising_data, train_phase_classifier, training_temperatures
 from ..train.loop import predict
 from ..train.metrics import confusion_matrix
 from ..train.recipes import DIGITS
@@ -147,7 +147,7 @@ def physics(ctx: Context) -> Section:
     budget = ctx.budget
     recipe = IsingRecipe(L=budget.ising_L, seed=ctx.seed, epochs=budget.ising_epochs,
                          train_samples=budget.ising_train[1], test_samples=budget.ising_test[1],
-                         train_temperatures=tuple(np.linspace(1.0, 3.5, budget.ising_train[0])),
+                         train_temperatures=training_temperatures(budget.ising_train[0]),
                          test_temperatures=tuple(np.linspace(1.0, 3.5, budget.ising_test[0])))  # fmt: skip
     start = time.perf_counter()
     train, test = ising_data(recipe)
@@ -168,7 +168,8 @@ def physics(ctx: Context) -> Section:
                   f"or disordered, and read T_c off where its output crosses ½. Here a CNN with circular padding "
                   f"(the torus has no edges) of {run.parameters} parameters, against {fully_connected:,} for their "
                   f"fully connected network at this L, trained on {len(train):,} configurations at "
-                  f"{len(recipe.train_temperatures)} temperatures for {len(run.history)} epochs "
+                  f"{len(recipe.train_temperatures)} temperatures (evenly spaced, T_c midway between two of them: "
+                  f"the labels say only that T_c lies in that gap) for {len(run.history)} epochs "
                   f"({run.seconds['train']:.1f} s; the Monte Carlo data took {generated:.1f} s), is shown "
                   f"{len(test):,} configurations from fresh chains at {len(recipe.test_temperatures)} temperatures:"),
         Figure([_plot_images(curve, "P(ordered) against T", ctx, 640), _plot_images(filters, "learned filters", ctx,

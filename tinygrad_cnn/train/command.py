@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--shuffle-seq", action="store_true", help="mnist1d: permute the 40 positions of every signal")
     parser.add_argument("--table", action="store_true",
                         help="mnist1d: train the paper's rows (logistic, MLP, CNN × plain/shuffled), print its table")
-    parser.add_argument("--repeats", metavar="K", help="with --table: seeds S..S+K-1, report the medians (1)")
+    parser.add_argument("--repeats", metavar="K", help="with --table: seeds S..S+K-1, report the medians (1); "
+                        "ising --fss: seeds per lattice size (5)")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bars on stderr (default: when stderr is a terminal)")  # fmt: skip
     add_ising_arguments(parser)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import textwrap
 import time
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from ..subcommands import CommandError
 from .checkpoint import CheckpointError
 from .ising import (
     FAR_FROM_CRITICAL,
+    FSS_SEEDS,
     FSS_SIZES,
     IsingRecipe,
     IsingRun,
@@ -40,8 +43,7 @@ __all__ = ["run", "recipe_from_args"]
 CHECKPOINT = "checkpoint.npz"
 METRICS = "metrics.json"
 MODELS = ("cnn", "mlp")
-_NOT_FOR_ISING = (("steps", "--steps"), ("shuffle_seq", "--shuffle-seq"), ("table", "--table"),
-                  ("repeats", "--repeats"))  # fmt: skip
+_NOT_FOR_ISING = (("steps", "--steps"), ("shuffle_seq", "--shuffle-seq"), ("table", "--table"))
 
 
 def _lattice(flag: str, text: str) -> int:
@@ -63,6 +65,10 @@ def _sizes(text: str | None) -> tuple[int, ...]:
 def recipe_from_args(args: argparse.Namespace) -> tuple[IsingRecipe, tuple[int, ...] | None]:
     """The recipe the options ask for (the defaults of :class:`IsingRecipe` where none is given), and the
     sizes of ``--fss`` (None without it). Options of other tasks are refused."""
+    if getattr(args, "repeats", None) is not None and not args.fss:
+        raise CommandError("--repeats goes with --fss (seeds per lattice size); one run has one --seed")
+    if getattr(args, "jobs", None) is not None and not args.fss:
+        raise CommandError("--jobs goes with --fss (its runs in parallel processes); one run is one process")
     for attribute, flag in _NOT_FOR_ISING:
         if getattr(args, attribute, None):
             raise CommandError(f"{flag} does not apply to the ising task")
@@ -169,14 +175,26 @@ def _single(recipe: IsingRecipe, folder: Path, args: argparse.Namespace) -> list
     ]  # fmt: skip
 
 
+def _fss_seeds(recipe: IsingRecipe, args: argparse.Namespace) -> tuple[int, ...]:
+    count = _count("--repeats", getattr(args, "repeats", None), 1)
+    return tuple(range(recipe.seed, recipe.seed + (FSS_SEEDS if count is None else count)))
+
+
+def _fss_checkpoint(folder: Path, L: int, seed: int) -> Path:
+    return folder / f"checkpoint-L{L}-seed{seed}.npz"
+
+
 def _scaling(recipe: IsingRecipe, sizes: tuple[int, ...], folder: Path, args: argparse.Namespace) -> list[str]:
-    print(f"finite-size scaling · {recipe.model} · L = {', '.join(map(str, sizes))} · seed {recipe.seed}", flush=True)
+    seeds = _fss_seeds(recipe, args)
+    which = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}..{seeds[-1]}"
+    print(f"finite-size scaling · {recipe.model} · L = {', '.join(map(str, sizes))} · {which}", flush=True)
+    jobs = _count("--jobs", getattr(args, "jobs", None), 1) or os.cpu_count() or 1
     result: ScalingRun = finite_size_scaling(
-        recipe, sizes, checkpoint=lambda L, seed: folder / f"checkpoint-L{L}.npz", cache=not args.no_cache,
-        progress=args.progress, report=lambda run: print(_run_line(run), flush=True),
+        recipe, sizes, seeds, checkpoint=partial(_fss_checkpoint, folder), cache=not args.no_cache,
+        progress=args.progress, report=lambda run: print(_run_line(run), flush=True), workers=jobs,
     )  # fmt: skip
     fit = result.fit
-    files = [folder / f"checkpoint-L{L}.npz" for L in sizes]
+    files = [_fss_checkpoint(folder, L, seed) for L in sizes for seed in seeds]
     spread = [[r.critical_temperature for r in result.runs[L]] for L in sizes]
     files += plot_finite_size_scaling(fit, folder / "fss", spread)
     files += plot_phase_curve([runs[0] for runs in result.runs.values()], folder / "phase")
@@ -188,6 +206,8 @@ def _scaling(recipe: IsingRecipe, sizes: tuple[int, ...], folder: Path, args: ar
     _write_metrics(folder, metrics, files)
     error = "" if fit.intercept_error is None else f" ± {fit.intercept_error:.4f}"
     return [
+        f"  T_c(L) at L = {', '.join(map(str, sizes))}: {fit.crossings_text()}"
+        + ("" if len(seeds) == 1 else f" (mean of {len(seeds)} seeds ± standard error)"),
         f"  critical_temperature = {fit.intercept:.4f}{error} (L → ∞, linear in 1/L; slope {fit.slope:+.3f}); "
         f"Onsager {CRITICAL_TEMPERATURE:.4f}: {100 * result.relative_error:+.2f} %",
         *_written(folder, metrics["files"]),
@@ -204,7 +224,8 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     recipe, sizes = recipe_from_args(args)
     out = Path(args.out) if args.out else _default_out(recipe, sizes is not None)
-    keep = (METRICS, CHECKPOINT) if sizes is None else (METRICS, *(f"checkpoint-L{L}.npz" for L in sizes))
+    keep = (METRICS, CHECKPOINT) if sizes is None else \
+        (METRICS, *(_fss_checkpoint(out, L, seed).name for L in sizes for seed in _fss_seeds(recipe, args)))
     prepare_folder(out, keep=keep, resume=args.resume)
     try:
         lines = _single(recipe, out, args) if sizes is None else _scaling(recipe, sizes, out, args)

@@ -11,7 +11,7 @@ import argparse
 
 __all__ = ["add_arguments", "ising_options_given", "ISING_OPTIONS"]
 
-ISING_OPTIONS = {"L": "--L", "fss": "--fss", "sizes": "--sizes", "samples": "--samples",
+ISING_OPTIONS = {"L": "--L", "fss": "--fss", "sizes": "--sizes", "jobs": "--jobs", "samples": "--samples",
                  "test_samples": "--test-samples", "no_cache": "--no-cache"}  # fmt: skip
 """Each option's attribute on the parsed arguments and its flag."""
 
@@ -21,8 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("ising", "options of the ising task (the 2-D Ising critical temperature)")
     group.add_argument("--L", metavar="L", help="ising: lattice size, even, ≥ 4 (16)")
     group.add_argument("--fss", action="store_true",
-                       help="ising: finite-size scaling: train at every size of --sizes, extrapolate T_c in 1/L")
+                       help="ising: finite-size scaling: train at every size of --sizes with seeds S..S+K-1 "
+                            "(--repeats K, default 5), extrapolate T_c in 1/L")
     group.add_argument("--sizes", metavar="L,L,...", help="ising: the lattice sizes of --fss (16,24,32)")
+    group.add_argument("--jobs", metavar="N", help="ising: --fss runs at once, in N processes (the CPU count)")
     group.add_argument("--samples", metavar="N", help="ising: training configurations per temperature (200)")
     group.add_argument("--test-samples", metavar="N", help="ising: test configurations per temperature (256)")
     group.add_argument("--no-cache", action="store_true", help="ising: regenerate the Monte Carlo data, cache nothing")

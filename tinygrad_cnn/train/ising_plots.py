@@ -133,16 +133,18 @@ def plot_finite_size_scaling(fit: ScalingFit, stem: PathLike, spread: Sequence[S
     figure = Figure(figsize=(6.0, 4.0))
     axis = figure.subplots()
     if spread is not None:
-        for xi, values in zip(x, spread):
-            axis.plot([xi] * len(values), values, ".", color="0.6", ms=5)
-    axis.plot(x, fit.temperatures, "o", color="C0", ms=7, label="crossing T_c(L)")
+        for i, (xi, values) in enumerate(zip(x, spread)):
+            axis.plot([xi] * len(values), values, ".", color="0.6", ms=5, label=None if i else "one seed's crossing")
+    mean = "crossing T_c(L)" if spread is None or max(map(len, spread)) < 2 else "mean crossing T_c(L) ± s.e."
+    axis.errorbar(x, fit.temperatures, yerr=fit.errors, fmt="o", color="C0", ms=7, capsize=3, label=mean)
     for xi, L in zip(x, fit.sizes):
         axis.annotate(f"L = {L}", (xi, fit(L)), textcoords="offset points", xytext=(4, -12), fontsize=8)
     line = np.linspace(0, x.max() * 1.08, 50)
+    spread_of_intercept = "" if fit.intercept_error is None else f" ± {fit.intercept_error:.4f}"
+    if fit.intercept_error is not None and fit.errors is None:
+        spread_of_intercept += " (residuals)"
     axis.plot(line, fit.intercept + fit.slope * line, "-", color="C0", lw=1,
-              label=f"fit: T_c(∞) = {fit.intercept:.4f}" + ("" if fit.intercept_error is None else
-                                                             f" ± {fit.intercept_error:.4f} (residuals)")
-              + f", slope {fit.slope:+.3f}")  # fmt: skip
+              label=f"fit: T_c(∞) = {fit.intercept:.4f}{spread_of_intercept}, slope {fit.slope:+.3f}")
     axis.plot([0], [CRITICAL_TEMPERATURE], "k*", ms=11, label=f"Onsager T_c = {CRITICAL_TEMPERATURE:.4f}")
     error = 100 * (fit.intercept / CRITICAL_TEMPERATURE - 1)
     axis.set_xlabel("1 / L")

@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import nn
 from ..engine.tensor import Tensor
-from ..models.architectures import RBF, PartialConv2d, ScaledTanh, Subsampling
+from ..models.architectures import RBF, PartialConv2d, ScaledTanh, Subsampling, connection_index
 
 __all__ = ["to_torch", "from_torch"]
 
@@ -71,7 +71,8 @@ def _lenet_layers() -> dict[str, type]:
             return sums * self.weight.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
 
     class TorchPartialConv2d(torch.nn.Module):
-        """LeNet-5's C3: output map m convolves only the input maps table[m]."""
+        """LeNet-5's C3: output map m convolves only the input maps table[m]; computed as ours is, one convolution
+        with the maps' weights gathered into a full kernel (zeros where a map does not look)."""
 
         def __init__(self, table, kernel_size) -> None:
             super().__init__()
@@ -79,7 +80,12 @@ def _lenet_layers() -> dict[str, type]:
             self.maps = torch.nn.ModuleList(torch.nn.Conv2d(len(maps), 1, kernel_size) for maps in self.table)
 
         def forward(self, x):
-            return torch.cat([conv(x[:, list(maps)]) for conv, maps in zip(self.maps, self.table)], dim=1)
+            index = connection_index(self.table, tuple(self.maps[0].kernel_size), x.shape[-3])
+            weights = [conv.weight.reshape(-1) for conv in self.maps]
+            zeros = weights[0].new_zeros(index.size - sum(w.numel() for w in weights))
+            compact = torch.cat([*weights, zeros])
+            bias = torch.cat([conv.bias for conv in self.maps])
+            return torch.nn.functional.conv2d(x, compact[torch.from_numpy(np.array(index))], bias)
 
     class TorchRBF(torch.nn.Module):
         """LeNet-5's output: unit i computes Σⱼ (xⱼ − wᵢⱼ)², with fixed weights (a buffer, as ours)."""
