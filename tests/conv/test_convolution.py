@@ -464,31 +464,26 @@ def test_unfold_fold_and_pad_keep_float32():
 
 
 # --------------------------------------------------------------------------------------------------
-# the ways the engine lays the windows out: columns (batched over groups) and rows
+# the windows as columns, the batch innermost: (C·Πk, L·N), and the output as a view of (C_out, *out, N)
 # --------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "x_shape, weight_shape, kwargs, layout",
+    "x_shape, weight_shape, kwargs",
     [
-        ((2, 3, 6, 5), (4, 3, 2, 3), {}, "per image"),  # 20 windows ≥ 4 output channels, a small product
-        ((2, 3, 4, 4), (9, 3, 3, 3), {"dilation": (1, 2), "padding": 1}, "rows"),  # 8 windows < 9 channels
-        ((2, 3, 5, 5), (7, 3, 5, 5), {}, "rows"),  # one window per image, as LeNet's C5
-        ((2, 4, 5, 6), (8, 1, 3, 2), {"groups": 4, "stride": 2}, "batch"),  # depthwise, channel multiplier 2
-        ((2, 4, 5, 6), (6, 2, 3, 3), {"groups": 2, "padding": 1}, "batch"),  # grouped
+        ((2, 3, 6, 5), (4, 3, 2, 3), {}),  # 20 windows per image
+        ((2, 3, 4, 4), (9, 3, 3, 3), {"dilation": (1, 2), "padding": 1}),  # 8 windows < 9 output channels
+        ((2, 3, 5, 5), (7, 3, 5, 5), {}),  # one window per image, as LeNet's C5
+        ((2, 4, 5, 6), (8, 1, 3, 2), {"groups": 4, "stride": 2}),  # depthwise, channel multiplier 2
+        ((2, 4, 5, 6), (6, 2, 2, 3), {"groups": 2, "padding": "same"}),  # grouped, zeros (0, 1) and (1, 1)
+        ((3, 2, 5, 4), (2, 2, 3, 3), {"padding": 1, "padding_mode": "circular"}),  # padded before the windows
     ],
 )
-def test_every_layout_of_the_windows_agrees_with_the_loops_and_passes_gradcheck(x_shape, weight_shape, kwargs, layout,
-                                                                                  monkeypatch):  # fmt: skip
-    """Per image, the output comes in NCHW order straight from the matmul; rows give (N, L, C_out) and the whole
-    batch (C_out, N, L), both handed on as transposed views. The output agrees with the loops, and the gradients
-    pass gradcheck. The small ungrouped products take the whole-batch layout too when the threshold is 0."""
-    from tinygrad_cnn.conv import convolution
-
+def test_the_columns_layout_agrees_with_the_loops_and_passes_gradcheck(x_shape, weight_shape, kwargs):
+    """The product gives (C_out, *out, N), handed on as the (N, C_out, *out) view of it: the output agrees with the
+    loops, its memory runs along the batch, and the gradients pass gradcheck."""
     x, weight = S.seeded_array(1, x_shape), S.seeded_array(2, weight_shape)
-    for threshold, expected in ((convolution.SMALL_PRODUCT, layout), (0, "batch" if layout != "rows" else "rows")):
-        monkeypatch.setattr(convolution, "SMALL_PRODUCT", threshold)
-        out = F.conv2d(Tensor(x), Tensor(weight), **kwargs)
-        np.testing.assert_allclose(out.numpy(), R.conv2d_reference(x, weight, **kwargs), **EXACT)
-        assert out.numpy().flags.c_contiguous or expected != "per image"
-        assert gradcheck(lambda a, w: F.conv2d(a, w, **kwargs), tensors(x, weight, requires_grad=True))
+    out = F.conv2d(Tensor(x), Tensor(weight), **kwargs)
+    np.testing.assert_allclose(out.numpy(), R.conv2d_reference(x, weight, **kwargs), **EXACT)
+    assert out.numpy().transpose(1, 2, 3, 0).flags.c_contiguous  # (N, C_out, H, W) is (C_out, H, W, N) in memory
+    assert gradcheck(lambda a, w: F.conv2d(a, w, **kwargs), tensors(x, weight, requires_grad=True))

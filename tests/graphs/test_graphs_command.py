@@ -35,7 +35,7 @@ def test_options_reach_the_drawing(capsys, tmp_path):
     assert "its 3 edges add up to" in capsys.readouterr().out
     assert main(["graph", "tiny_cnn", "--grads", "--expand", "--format", "dot"]) == 0
     out = capsys.readouterr().out
-    assert "Windows (locality)" in out and "conv1.weight" in out and "‖grad‖" in out
+    assert "WindowColumns (locality)" in out and "conv1.weight" in out and "‖grad‖" in out
     target = tmp_path / "lenet.svg"
     assert main(["graph", "lenet5", "--out", str(target)]) == 0
     assert "<svg" in target.read_text() and capsys.readouterr().out == f"wrote {target}\n"

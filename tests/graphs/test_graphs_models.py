@@ -41,7 +41,7 @@ def test_a_convolution_is_drawn_as_windows_times_one_shared_matrix():
     x = Tensor(np.ones((1, 1, 6, 6), dtype=np.float32), requires_grad=True)
     parsed = parse(to_dot(model(x), module=model))
     inside = {a["label"].split("\n")[0] for n, a in parsed.nodes.items() if parsed.cluster_of[n] == "cluster_conv0"}
-    assert {"Windows (locality)", "Reshape: one row per window", "Reshape: one shared weight matrix",
+    assert {"WindowColumns (locality): one column per window", "Reshape: one shared weight matrix",
             "Matmul: every window × shared W"} <= inside  # fmt: skip
     weight = next(n for n, a in parsed.nodes.items() if a["label"].startswith("0.0.weight"))
     assert parsed.cluster_of[weight] == ""  # the parameter itself stays outside, feeding the matrix
@@ -98,7 +98,8 @@ def test_a_module_whose_children_only_hold_weights_is_one_node():
     x = Tensor(np.ones((1, 6, 5, 5), dtype=np.float32), requires_grad=True)
     parsed = parse(to_dot(lenet.C3(x), module=lenet.C3))  # its tensor graph: the gathered kernel feeds one conv
     inside = {a["label"].split("\n")[0] for n, a in parsed.nodes.items() if parsed.cluster_of[n] == "cluster_conv0"}
-    assert {"Windows (locality)", "Reshape: one shared weight matrix", "Matmul: every window × shared W"} <= inside
+    assert {"WindowColumns (locality): one column per window", "Reshape: one shared weight matrix",
+            "Matmul: every window × shared W"} <= inside
     gather = next(n for n, a in parsed.nodes.items() if a["label"].startswith("Getitem"))
     assert parsed.cluster_of[gather] == "" and "convolution with the kernel" in to_dot(lenet.C3(x))
 

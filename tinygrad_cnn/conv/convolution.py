@@ -2,7 +2,8 @@
 
 A dense layer connects every output to every input. Convolution keeps two ideas of it:
 
-1. *Locality*: output position ``o`` sees only a window of the input (``Windows``: im2col as a view).
+1. *Locality*: output position ``o`` sees only a window of the input (``WindowColumns``: every window as one
+   column of a matrix, im2col).
 2. *Sharing*: every position uses the same weights, so the kernel is **one** matrix
    ``W.reshape(C_out, C_in·Πk)``, and one matmul applies it to all windows at once.
 
@@ -72,58 +73,48 @@ def windowed_conv(
     x, unbatched = batched(name, x, dims, in_per_group * groups, f" (weight {weight.shape}, groups={groups})")
     check_groups(name, groups, x.shape[1], out_channels)
     _check_bias(bias, out_channels, name)
-    window.output_size(x.shape[2:])
+    out_size = window.output_size(x.shape[2:])
 
-    x = pad_spatial(x, window.pads, padding_mode, name)
-    out = _shared_weight_conv(x, weight, window.stride, window.dilation, groups)
+    pads = window.pads
+    if padding_mode != "zeros":  # else the zeros are written as the windows are copied
+        x, pads = pad_spatial(x, pads, padding_mode, name), None
+    out = _shared_weight_conv(x, weight, out_size, window.stride, window.dilation, groups, pads)
     if bias is not None:
         out = out + bias.reshape((1, -1) + (1,) * dims)  # (C_out,) -> (1, C_out, 1, ...)
     return out[0] if unbatched else out
 
 
-SMALL_PRODUCT = 2**20  # multiply-adds per image below which N products per image beat one for the batch (measured)
-
-
 def _shared_weight_conv(
-    x: Tensor, weight: Tensor, stride: tuple[int, ...], dilation: tuple[int, ...], groups: int = 1
+    x: Tensor,
+    weight: Tensor,
+    out_size: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    groups: int = 1,
+    pads: Sequence[tuple[int, int]] | None = None,
 ) -> Tensor:
     """The heart of it: every window times one shared weight matrix, in one matmul.
 
-    The windows are a view ``(N, C, *k, *out)``; one copy turns them into columns and one matmul applies the
-    shared matrix ``(C_out, C·Πk)`` to all of them. How the columns are laid out depends only on the sizes:
-
-    * one image's product small (``C_out·C·Πk·L`` under :data:`SMALL_PRODUCT`): columns per image
-      ``(N, C·Πk, L)``; ``shared @ cols`` is ``(N, C_out, L)``, the output in NCHW order. BLAS runs small
-      products on one thread (OpenBLAS below 2^18 multiply-adds), so N of them cost little synchronisation
-      between threads, and no transposed copy of the batch is needed.
-    * larger, or with groups: all columns side by side ``(G, C/G·Πk, N·L)``, one product per group for the
-      whole batch (one synchronisation between BLAS's threads, not N); the output ``(C_out, N, L)`` is handed
-      on as the NCHW view, whose rows of L positions are still contiguous. Depthwise convolution (one input
-      channel per group) takes this path too: its matrices are tiny, but G products beat a sum over the taps.
-    * fewer windows per image than output channels (a late layer, LeNet-5's C5): one row per window,
-      ``(N·L, C·Πk) @ (C·Πk, C_out)``; the weight gradient then needs no sum over N products."""
-    batch, channels = x.shape[:2]
+    The windows become the columns of one matrix ``(C·Πk, L·N)`` (im2col: one copy, zero padding written as it
+    goes, the batch innermost so that the copy and its adjoint, the fold, move long runs of memory), and one
+    product applies the shared matrix ``(C_out, C·Πk)`` to all of them at once: ``(C_out, L·N)``, handed on as
+    the ``(N, C_out, *out)`` view of it. With groups the columns split into ``G`` blocks of ``C/G·Πk`` rows, each
+    with its own ``(C_out/G, C/G·Πk)`` matrix; depthwise convolution (one input channel per group) is the same
+    product with ``Πk`` taps per group."""
+    batch = x.shape[0]
     out_channels, kernel = weight.shape[0], weight.shape[2:]
-    windows = apply(ops.Windows, x, kernel_size=kernel, stride=stride, dilation=dilation)  # (N, C, *k, *out)
-    dims, out_size = len(kernel), windows.shape[2 + len(kernel) :]
-    taps, positions = channels // groups * prod(kernel), prod(out_size)
-    if groups == 1 and positions < out_channels:
-        rows = windows.permute(0, *range(2 + dims, 2 + 2 * dims), *range(1, 2 + dims))  # -> (N, *out, C, *k)
-        rows = rows.reshape(batch * positions, taps)  # -> (N·L, C·Πk): one row per window (the im2col copy)
-        shared = weight.reshape(out_channels, taps)  # (C_out, C, *k) -> (C_out, C·Πk)
-        out = (rows @ shared.T).reshape(batch, positions, out_channels)  # (N·L, C_out) -> (N, L, C_out)
-        return out.permute(0, 2, 1).reshape(batch, out_channels, *out_size)  # -> (N, C_out, L) -> (N, C_out, *out)
-    if groups == 1 and out_channels * taps * positions < SMALL_PRODUCT:
-        cols = windows.reshape(batch, taps, positions)  # -> (N, C·Πk, L): one column per window (the im2col copy)
-        shared = weight.reshape(out_channels, taps)  # (C_out, C, *k) -> (C_out, C·Πk)
-        out = shared @ cols  # (C_out, C·Πk) @ (N, C·Πk, L) -> (N, C_out, L)
-        return out.reshape(batch, out_channels, *out_size)  # -> (N, C_out, *out)
-    moved = windows.permute(*range(1, 2 + dims), 0, *range(2 + dims, 2 + 2 * dims))  # -> (C, *k, N, *out), a view
-    cols = moved.reshape(groups, taps, batch * positions)  # -> (G, C/G·Πk, N·L): channel c = g·(C/G) + i (the copy)
-    shared = weight.reshape(groups, out_channels // groups, taps)  # (C_out, C/G, *k) -> (G, C_out/G, C/G·Πk)
-    out = shared @ cols  # (G, C_out/G, C/G·Πk) @ (G, C/G·Πk, N·L) -> (G, C_out/G, N·L)
-    out = out.reshape(out_channels, batch, *out_size)  # -> (C_out, N, *out): output channel o = g·(C_out/G) + j
-    return out.permute(1, 0, *range(2, 2 + dims))  # -> (N, C_out, *out)
+    dims = len(kernel)
+    cols = apply(ops.WindowColumns, x, kernel_size=kernel, stride=stride, dilation=dilation, pads=pads)
+    columns = cols.shape[1]  # L·N: every window of every image
+    taps = cols.shape[0] // groups  # C/G·Πk
+    if groups == 1:
+        out = weight.reshape(out_channels, taps) @ cols  # (C_out, C·Πk) @ (C·Πk, L·N) -> (C_out, L·N)
+    else:
+        shared = weight.reshape(groups, out_channels // groups, taps)  # (C_out, C/G, *k) -> (G, C_out/G, C/G·Πk)
+        blocks = cols.reshape(groups, taps, columns)  # -> (G, C/G·Πk, L·N): channel c = g·(C/G) + i
+        out = shared @ blocks  # -> (G, C_out/G, L·N): output channel o = g·(C_out/G) + j
+    out = out.reshape(out_channels, *out_size, batch)  # -> (C_out, *out, N)
+    return out.permute(dims + 1, 0, *range(1, dims + 1))  # -> (N, C_out, *out), a view
 
 
 def conv_transpose(

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .window_max import scatter_to_taps, window_max
-from .windows import scatter_windows, window_view
+from .windows import fold_columns, scatter_windows, window_columns, window_view
 
 Array = np.ndarray
 Grads = tuple[Any, ...]  # one np.ndarray (or None) per input
@@ -413,6 +413,19 @@ class FoldWindows(Function):
         return (window_view(g, *self.geometry, out_size=self.out_size),)
 
 
+class WindowColumns(Function):
+    """Every window of the input zero-padded by ``pads`` as one column, ``(N, C, *spatial) -> (C·Πk, Πout·N)``, the
+    batch innermost (:func:`window_columns`, a copy: im2col); its gradient adds each column back onto its window
+    (:func:`fold_columns`)."""
+
+    def forward(self, a, kernel_size, stride, dilation, pads=None):
+        self.in_shape, self.geometry = a.shape, (kernel_size, stride, dilation, pads)
+        return window_columns(a, kernel_size, stride, dilation, pads)
+
+    def backward(self, g):
+        return (fold_columns(g, self.in_shape, *self.geometry),)
+
+
 class WindowMax(Function):
     """The maximum of each window, ``(N, C, *spatial) -> (N, C, *out)``, of the input padded by ``pads`` (with
     −∞), found tap by tap (:func:`window_max`: the first maximum wins ties, NaN counts as the largest); the
@@ -436,5 +449,5 @@ PRIMITIVES: tuple[type[Function], ...] = (
     Sum, Max,
     Reshape, Permute, Expand, Getitem, Pad, Cat,
     Matmul,
-    Windows, FoldWindows, WindowMax,
+    Windows, FoldWindows, WindowColumns, WindowMax,
 )  # fmt: skip

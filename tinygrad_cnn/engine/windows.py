@@ -7,9 +7,13 @@ the positions it came from, so overlapping windows accumulate. It is the adjoint
 (Each window's maximum and the tap that holds it, for max pooling: :mod:`tinygrad_cnn.engine.window_max`.)
 
 Layout: input ``(N, C, *spatial)``; windows ``(N, C, *kernel, *out)``: the kernel taps before the output
-positions, so tap ``t`` of every window, ``windows[:, :, *t]``, is an ``(N, C, *out)`` slice of the input
-whose last axis runs along the input's rows. The im2col copy ``reshape(N, C·Πk, L)`` and the fold then move
-whole rows at a time, and ``shared @ cols`` gives ``(N, C_out, L)``: the output already in NCHW order.
+positions, so tap ``t`` of every window, ``windows[:, :, *t]``, is an ``(N, C, *out)`` slice of the input.
+
+``window_columns`` is the im2col copy convolution uses: every window as one column of a matrix
+``(C·Πk, Πout·N)``, the batch innermost, and ``fold_columns`` its adjoint. With the batch innermost, tap ``t``
+of every window is one slice ``(C, *out, N)`` whose rows hold ``out[-1]·N`` consecutive numbers (``N`` when
+strided), not the few numbers of one image's row: the copy and the fold move long runs of memory (measured:
+the 64×6×12² → 16, k5 convolution's forward and backward in 2.2 ms instead of 3.4 with one image per block).
 
 Examples:
     >>> import numpy as np
@@ -31,8 +35,9 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..shapes import conv_output_size
+from .sizes import check_allocation
 
-__all__ = ["window_view", "scatter_windows", "tap_slices"]
+__all__ = ["window_view", "scatter_windows", "tap_slices", "window_columns", "fold_columns"]
 
 
 def _out_size(spatial, kernel_size, stride, dilation) -> list[int]:
@@ -94,3 +99,84 @@ def scatter_windows(
     for tap, target in tap_slices(kernel_size, stride, dilation, out_size):
         x[target] += cols[(slice(None), slice(None), *tap)]  # (N, C, *out): this tap of every window
     return x
+
+
+def _batch_last(x: np.ndarray, pads: Sequence[tuple[int, int]]) -> np.ndarray:
+    """``x`` ``(N, C, *spatial)`` as ``(C, *padded, N)``, zero-padded, in one copy (free when ``x`` is already laid
+    out that way in memory and needs no padding, e.g. the output of a convolution)."""
+    batch, channels, *spatial = x.shape
+    order = (1, *range(2, x.ndim), 0)  # (N, C, *spatial) -> (C, *spatial, N)
+    if not any(before or after for before, after in pads):
+        return np.ascontiguousarray(x.transpose(order))
+    sizes = [n + b + a for n, (b, a) in zip(spatial, pads)]
+    check_allocation("pad", "the padded tensor", (batch, channels, *sizes), x.dtype)  # before allocating it
+    padded = np.zeros((channels, *sizes, batch), dtype=x.dtype)
+    inside = (slice(None), *(slice(b, b + n) for n, (b, _) in zip(spatial, pads)), slice(None))
+    padded[inside] = x.transpose(order)
+    return padded
+
+
+def window_columns(
+    x: np.ndarray,
+    kernel_size: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    pads: Sequence[tuple[int, int]] | None = None,
+) -> np.ndarray:
+    """Every window of ``x`` ``(N, C, *spatial)`` (zero-padded by ``pads``, one ``(before, after)`` per axis) as
+    a column: ``(C·Πk, Πout·N)``, row ``(c, *tap)``, column ``(*o, n)``, the batch innermost.
+
+    Examples:
+        >>> x = np.arange(10.0).reshape(2, 1, 5)                # (N, C, W): two images of five
+        >>> window_columns(x, (3,), (2,), (1,))                 # windows at 0 and 2, each of both images
+        array([[0., 5., 2., 7.],
+               [1., 6., 3., 8.],
+               [2., 7., 4., 9.]])
+    """
+    pads = tuple(pads) if pads is not None else ((0, 0),) * len(kernel_size)
+    padded = _batch_last(x, pads)  # (C, *padded, N)
+    channels, *spatial, batch = padded.shape
+    out_size = _out_size(spatial, kernel_size, stride, dilation)
+    rows, columns = channels * int(np.prod(kernel_size)), int(np.prod(out_size)) * batch
+    check_allocation("conv", "the windows as columns", (rows, columns), x.dtype)
+    channel_step, *axis_steps, batch_step = padded.strides
+    view = as_strided(
+        padded,
+        (channels, *kernel_size, *out_size, batch),
+        (channel_step, *(step * d for step, d in zip(axis_steps, dilation)),
+         *(step * s for step, s in zip(axis_steps, stride)), batch_step),
+        writeable=False,
+    )  # fmt: skip
+    return view.reshape(rows, columns)  # (C, *k, *out, N) -> (C·Πk, Πout·N): the copy
+
+
+def fold_columns(
+    cols: np.ndarray,
+    input_shape: Sequence[int],
+    kernel_size: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    pads: Sequence[tuple[int, int]] | None = None,
+) -> np.ndarray:
+    """The adjoint of :func:`window_columns`: add every column ``(C·Πk, Πout·N)`` back onto the positions of
+    its window, and return the sum for the unpadded input ``input_shape`` ``(N, C, *spatial)``: a view whose
+    memory runs along the batch, as the convolution's own output, so a network of convolutions never transposes
+    its gradients back and forth.
+
+    Examples:
+        >>> fold_columns(np.ones((3, 4)), (2, 1, 5), (3,), (2,), (1,))[:, 0]   # how many windows use each input
+        array([[1., 1., 2., 1., 1.],
+               [1., 1., 2., 1., 1.]])
+    """
+    batch, channels, *spatial = input_shape
+    dims = len(spatial)
+    pads = tuple(pads) if pads is not None else ((0, 0),) * dims
+    padded_size = [n + b + a for n, (b, a) in zip(spatial, pads)]
+    out_size = _out_size(padded_size, kernel_size, stride, dilation)
+    taps = cols.reshape(channels, *kernel_size, *out_size, batch)  # (C·Πk, Πout·N) -> (C, *k, *out, N)
+    total = np.zeros((channels, *padded_size, batch), dtype=cols.dtype)
+    for tap, target in tap_slices(kernel_size, stride, dilation, out_size):
+        where = target[1:] + (slice(None),)  # (:, *slices): drop tap_slices' batch axis, the batch is last here
+        np.add(total[where], taps[(slice(None), *tap)], out=total[where])  # (C, *out, N): this tap of every window
+    inside = (slice(None), *(slice(b, b + n) for n, (b, _) in zip(spatial, pads)), slice(None))
+    return total[inside].transpose(dims + 1, 0, *range(1, dims + 1))  # -> (N, C, *spatial), a view: batch innermost

@@ -3,8 +3,8 @@
 Leaves are boxes: parameters (yellow) named from the module tree (``features.0.weight``, from
 ``module.named_parameters()``), from ``names=`` or from their ``label``, with ``‖grad‖`` once backward has
 run; constants and inputs are white. A convolution is drawn as what it is built of, in one box: the
-``Windows`` op (locality), the kernel reshaped into one shared weight matrix (sharing), and the ``Matmul``
-that applies that one matrix to every window.
+``WindowColumns`` op (locality: every window as one column), the kernel reshaped into one shared weight matrix
+(sharing), and the ``Matmul`` that applies that one matrix to every window.
 
 Examples:
     >>> import numpy as np
@@ -13,7 +13,7 @@ Examples:
     >>> x = Tensor(np.ones((1, 1, 4, 4)), requires_grad=True)    # else its windows are not recorded
     >>> w = Tensor(np.ones((2, 1, 3, 3)), requires_grad=True)
     >>> text = tensor_dot(F.conv2d(x, w).sum(), names={"kernel": w})
-    >>> "Windows (locality)" in text, "one shared weight matrix" in text, "every window × shared W" in text
+    >>> "one column per window" in text, "one shared weight matrix" in text, "every window × shared W" in text
     (True, True, True)
 """
 
@@ -35,7 +35,7 @@ FAMILIES = {  # the primitives of tinygrad_cnn/engine/ops.py, by family (the REA
     "reduction": ("Sum", "Max"),
     "movement": ("Reshape", "Permute", "Expand", "Getitem", "Pad", "Cat"),
     "linear algebra": ("Matmul",),
-    "locality": ("Windows", "FoldWindows", "WindowMax"),
+    "locality": ("Windows", "FoldWindows", "WindowColumns", "WindowMax"),
 }
 FAMILY_COLOURS = {
     "elementwise, binary": "#c8e6c9", "elementwise, unary": "#f8bbd0", "reduction": "#fff9c4",
@@ -44,6 +44,7 @@ FAMILY_COLOURS = {
 _FAMILY_OF = {op: family for family, ops in FAMILIES.items() for op in ops}
 PARAMETER_FILL = "#fff59d"
 MOVEMENT = ("Reshape", "Permute")
+WINDOW_OPS = ("Windows", "WindowColumns")  # the windows as a view, and as the columns of one matrix (im2col)
 
 
 def _op(t: Any) -> str:
@@ -61,7 +62,8 @@ def _grad_norm(t: Any) -> str | None:
 
 
 def conv_clusters(graph: Graph) -> list[dict[str, Any]]:
-    """Find each convolution: a ``Windows`` op whose windows reach a ``Matmul`` through reshapes, the other
+    """Find each convolution: a ``Windows`` or ``WindowColumns`` op whose windows reach a ``Matmul`` (through
+    reshapes), the other
     operand of which is a leaf weight (or a kernel computed from weights alone, not from the windows' input)
     reshaped (and transposed) into one matrix. Returns, per convolution,
     its ``members`` (node indices), and the ``windows``, ``rows`` (one row per window), ``matmul``, ``weight``
@@ -69,7 +71,7 @@ def conv_clusters(graph: Graph) -> list[dict[str, Any]]:
     inputs, consumers = graph.inputs_of(), graph.consumers_of()
     found = []
     for w, node in enumerate(graph.nodes):
-        if _op(node) != "Windows":
+        if _op(node) not in WINDOW_OPS:
             continue
         members = [w]
         pads = [s for s, _ in inputs[w] if _op(graph.nodes[s]) == "Pad"]
@@ -147,7 +149,8 @@ def tensor_dot(
     clusters = conv_clusters(graph)
     role: dict[int, str] = {}
     for c in clusters:
-        role[c["windows"]] = "Windows (locality)"
+        windows_op = _op(graph.nodes[c["windows"]])
+        role[c["windows"]] = windows_op + " (locality)" + (": one column per window" if windows_op != "Windows" else "")
         role[c["matmul"]] = "Matmul: every window × shared W"
         if c["matrix"] is not None:
             role[c["matrix"]] = "Reshape: one shared weight matrix"
