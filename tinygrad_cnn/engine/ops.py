@@ -184,7 +184,9 @@ class Tanh(Function):
         return self.out
 
     def backward(self, g):
-        return (g * (1 - self.out * self.out),)
+        slope = np.multiply(self.out, self.out, out=np.empty_like(self.out))  # an array even when 0-d
+        np.subtract(1, slope, out=slope)  # 1 - tanh², in the one new array
+        return (_scaled(g, slope),)
 
 
 class Sigmoid(Function):
@@ -193,7 +195,17 @@ class Sigmoid(Function):
         return self.out
 
     def backward(self, g):
-        return (g * self.out * (1 - self.out),)
+        slope = np.subtract(1, self.out, out=np.empty_like(self.out))  # an array even when 0-d
+        slope *= self.out  # σ(1 - σ), in the one new array
+        return (_scaled(g, slope),)
+
+
+def _scaled(g: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    """``g * slope`` written into ``slope`` (a temporary of the rule's own) when that is the product's dtype and
+    shape: one array fewer to allocate and fault in, per elementwise layer of a training step."""
+    if slope.shape == g.shape and np.result_type(g, slope) == slope.dtype:
+        return np.multiply(g, slope, out=slope)
+    return g * slope
 
 
 class Cast(Function):
