@@ -108,12 +108,20 @@ def _batch_last(x: np.ndarray, pads: Sequence[tuple[int, int]]) -> np.ndarray:
     order = (1, *range(2, x.ndim), 0)  # (N, C, *spatial) -> (C, *spatial, N)
     if not any(before or after for before, after in pads):
         return np.ascontiguousarray(x.transpose(order))
-    sizes = [n + b + a for n, (b, a) in zip(spatial, pads)]
+    sizes = _padded(spatial, pads)
     check_allocation("pad", "the padded tensor", (batch, channels, *sizes), x.dtype)  # before allocating it
     padded = np.zeros((channels, *sizes, batch), dtype=x.dtype)
-    inside = (slice(None), *(slice(b, b + n) for n, (b, _) in zip(spatial, pads)), slice(None))
-    padded[inside] = x.transpose(order)
+    padded[_interior(spatial, pads)] = x.transpose(order)
     return padded
+
+
+def _padded(spatial: Sequence[int], pads: Sequence[tuple[int, int]]) -> list[int]:
+    return [n + before + after for n, (before, after) in zip(spatial, pads)]
+
+
+def _interior(spatial: Sequence[int], pads: Sequence[tuple[int, int]]) -> tuple[slice, ...]:
+    """The input's place inside its padded ``(C, *padded, N)`` array."""
+    return (slice(None), *(slice(before, before + n) for n, (before, _) in zip(spatial, pads)), slice(None))
 
 
 def window_columns(
@@ -171,12 +179,12 @@ def fold_columns(
     batch, channels, *spatial = input_shape
     dims = len(spatial)
     pads = tuple(pads) if pads is not None else ((0, 0),) * dims
-    padded_size = [n + b + a for n, (b, a) in zip(spatial, pads)]
+    padded_size = _padded(spatial, pads)
     out_size = _out_size(padded_size, kernel_size, stride, dilation)
     taps = cols.reshape(channels, *kernel_size, *out_size, batch)  # (C·Πk, Πout·N) -> (C, *k, *out, N)
     total = np.zeros((channels, *padded_size, batch), dtype=cols.dtype)
     for tap, target in tap_slices(kernel_size, stride, dilation, out_size):
         where = target[1:] + (slice(None),)  # (:, *slices): drop tap_slices' batch axis, the batch is last here
         np.add(total[where], taps[(slice(None), *tap)], out=total[where])  # (C, *out, N): this tap of every window
-    inside = (slice(None), *(slice(b, b + n) for n, (b, _) in zip(spatial, pads)), slice(None))
-    return total[inside].transpose(dims + 1, 0, *range(1, dims + 1))  # -> (N, C, *spatial), a view: batch innermost
+    inside = total[_interior(spatial, pads)]  # (C, *spatial, N)
+    return inside.transpose(dims + 1, 0, *range(1, dims + 1))  # -> (N, C, *spatial), a view: the batch innermost

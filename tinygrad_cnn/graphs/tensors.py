@@ -44,7 +44,10 @@ FAMILY_COLOURS = {
 _FAMILY_OF = {op: family for family, ops in FAMILIES.items() for op in ops}
 PARAMETER_FILL = "#fff59d"
 MOVEMENT = ("Reshape", "Permute")
-WINDOW_OPS = ("Windows", "WindowColumns")  # the windows as a view, and as the columns of one matrix (im2col)
+WINDOW_ROLES = {  # the windows as a view, and as the columns of one matrix (im2col): what each is in a conv
+    "Windows": "Windows (locality)",
+    "WindowColumns": "WindowColumns (locality): one column per window",
+}
 
 
 def _op(t: Any) -> str:
@@ -71,7 +74,7 @@ def conv_clusters(graph: Graph) -> list[dict[str, Any]]:
     inputs, consumers = graph.inputs_of(), graph.consumers_of()
     found = []
     for w, node in enumerate(graph.nodes):
-        if _op(node) not in WINDOW_OPS:
+        if _op(node) not in WINDOW_ROLES:
             continue
         members = [w]
         pads = [s for s, _ in inputs[w] if _op(graph.nodes[s]) == "Pad"]
@@ -149,8 +152,7 @@ def tensor_dot(
     clusters = conv_clusters(graph)
     role: dict[int, str] = {}
     for c in clusters:
-        windows_op = _op(graph.nodes[c["windows"]])
-        role[c["windows"]] = windows_op + " (locality)" + (": one column per window" if windows_op != "Windows" else "")
+        role[c["windows"]] = WINDOW_ROLES[_op(graph.nodes[c["windows"]])]
         role[c["matmul"]] = "Matmul: every window × shared W"
         if c["matrix"] is not None:
             role[c["matrix"]] = "Reshape: one shared weight matrix"

@@ -175,20 +175,21 @@ def _single(recipe: IsingRecipe, folder: Path, args: argparse.Namespace) -> list
     ]  # fmt: skip
 
 
-def _fss_seeds(recipe: IsingRecipe, args: argparse.Namespace) -> tuple[int, ...]:
+def _fss_runs(recipe: IsingRecipe, args: argparse.Namespace) -> tuple[tuple[int, ...], int]:
+    """The seeds of ``--fss`` (``--repeats`` of them from ``--seed`` on) and its processes (``--jobs``)."""
     count = _count("--repeats", getattr(args, "repeats", None), 1)
-    return tuple(range(recipe.seed, recipe.seed + (FSS_SEEDS if count is None else count)))
+    jobs = _count("--jobs", getattr(args, "jobs", None), 1) or os.cpu_count() or 1
+    return tuple(range(recipe.seed, recipe.seed + (FSS_SEEDS if count is None else count))), jobs
 
 
 def _fss_checkpoint(folder: Path, L: int, seed: int) -> Path:
     return folder / f"checkpoint-L{L}-seed{seed}.npz"
 
 
-def _scaling(recipe: IsingRecipe, sizes: tuple[int, ...], folder: Path, args: argparse.Namespace) -> list[str]:
-    seeds = _fss_seeds(recipe, args)
+def _scaling(recipe: IsingRecipe, sizes: tuple[int, ...], seeds: tuple[int, ...], jobs: int, folder: Path,
+             args: argparse.Namespace) -> list[str]:  # fmt: skip
     which = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}..{seeds[-1]}"
     print(f"finite-size scaling · {recipe.model} · L = {', '.join(map(str, sizes))} · {which}", flush=True)
-    jobs = _count("--jobs", getattr(args, "jobs", None), 1) or os.cpu_count() or 1
     result: ScalingRun = finite_size_scaling(
         recipe, sizes, seeds, checkpoint=partial(_fss_checkpoint, folder), cache=not args.no_cache,
         progress=args.progress, report=lambda run: print(_run_line(run), flush=True), workers=jobs,
@@ -224,11 +225,14 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     recipe, sizes = recipe_from_args(args)
     out = Path(args.out) if args.out else _default_out(recipe, sizes is not None)
-    keep = (METRICS, CHECKPOINT) if sizes is None else \
-        (METRICS, *(_fss_checkpoint(out, L, seed).name for L in sizes for seed in _fss_seeds(recipe, args)))
+    if sizes is None:
+        keep = (METRICS, CHECKPOINT)
+    else:
+        seeds, jobs = _fss_runs(recipe, args)  # checked before the folder is made
+        keep = (METRICS, *(_fss_checkpoint(out, L, seed).name for L in sizes for seed in seeds))
     prepare_folder(out, keep=keep, resume=args.resume)
     try:
-        lines = _single(recipe, out, args) if sizes is None else _scaling(recipe, sizes, out, args)
+        lines = _single(recipe, out, args) if sizes is None else _scaling(recipe, sizes, seeds, jobs, out, args)
     except KeyboardInterrupt:
         where = "--resume continues from the checkpoint of the last finished epoch" if sizes is None else \
             "--fss runs start again"  # fmt: skip
