@@ -110,6 +110,11 @@ def run_cases(cases: list[workloads.Case]) -> list[dict]:
     rows = []
     for case in cases:
         first = {name: fn() for name, fn in case.engines.items()}
+        for name, arrays in first.items():  # the claimed precision: a float64 input slips in easily (it did)
+            dtypes = {str(np.asarray(a).dtype) for a in arrays}
+            if case.dtype is not None and dtypes != {case.dtype}:
+                raise RuntimeError(f"{case.group} {case.name}: {name} computed in {', '.join(sorted(dtypes))}, "
+                                   f"not {case.dtype}")  # fmt: skip
         for name, arrays in first.items():
             if name == "ours":
                 continue

@@ -53,6 +53,7 @@ class Case:
     rtol: float = 2e-3  # float32 sums in another order: agreement, not bit equality
     atol: float = 2e-3
     notes: list[str] = field(default_factory=list)  # peers left out of this workload, and why
+    dtype: str | None = "float32"  # what every array an engine returns must be (None: not checked)
 
 
 def conv_cases(torch: Any, mygrad: Any, quick: bool) -> list[Case]:
@@ -113,7 +114,7 @@ def pool_cases(torch: Any, quick: bool) -> list[Case]:
     for label, shape, k, kwargs in POOL_SHAPES:
         if quick:
             shape = (2, *shape[1:])
-        x = rng.permutation(np.arange(np.prod(shape), dtype=np.float32)).reshape(shape) / np.prod(shape)  # no ties
+        x = (rng.permutation(np.prod(shape)) / np.prod(shape)).astype(np.float32).reshape(shape)  # no ties (< 2^24)
         g = rng.standard_normal(F.max_pool2d(Tensor(x), k, **kwargs).shape).astype(np.float32)
         case = Case("max pooling fwd+bwd", label)
 
@@ -163,7 +164,7 @@ def our_step(name: str, batch: int) -> tuple[Callable[[], list[np.ndarray]], Any
         loss = F.cross_entropy(-out if rbf else out, yt)  # RBF outputs are distances: the nearest class wins
         loss.backward()
         optimizer.step()
-        return [np.asarray(loss.item())]
+        return [loss.numpy()]
 
     return step, model
 
@@ -182,7 +183,7 @@ def torch_step(name: str, batch: int, ours: Any, torch: Any) -> Callable[[], lis
         loss = torch.nn.functional.cross_entropy(-out if rbf else out, yt)
         loss.backward()
         optimizer.step()
-        return [np.asarray(loss.item())]
+        return [loss.detach().numpy()]
 
     return step
 
@@ -216,8 +217,8 @@ def digits_epoch(torch: Any | None, quick: bool) -> tuple[Callable[[], list[np.n
             loss = F.cross_entropy(model(xb), yb)
             loss.backward()
             optimizer.step()
-            first = loss.item() if first is None else first
-        return [np.asarray(first)]
+            first = loss.numpy() if first is None else first
+        return [first]
 
     if theirs is None:
         return ours, None
@@ -231,8 +232,8 @@ def digits_epoch(torch: Any | None, quick: bool) -> tuple[Callable[[], list[np.n
             loss = torch.nn.functional.cross_entropy(theirs(xb), yb)
             loss.backward()
             torch_optimizer.step()
-            first = loss.item() if first is None else first
-        return [np.asarray(first)]
+            first = loss.detach().numpy() if first is None else first
+        return [first]
 
     return ours, pytorch
 

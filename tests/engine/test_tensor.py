@@ -210,6 +210,44 @@ def test_intermediate_gradients_are_not_kept_unless_asked():
     np.testing.assert_array_equal(x.grad.numpy(), 24 * x.numpy())
 
 
+def test_no_two_gradients_share_memory_nor_with_the_callers_array():
+    """Leaves take over arrays a backward rule made; everything else is copied (the caller's gradient= passed
+    straight through by additions and views, one array handed to two leaves, a retained intermediate's)."""
+    a, b = Tensor(np.ones((2, 3)), requires_grad=True), Tensor(np.ones((2, 3)), requires_grad=True)
+    upstream = np.arange(6.0).reshape(2, 3)
+    h = a + b  # both inputs get the caller's array itself
+    h.retain_grad()
+    (h + 0.0).backward(upstream)
+    arrays = [upstream, a.grad.data, b.grad.data, h.grad.data]
+    assert not any(np.shares_memory(p, q) for i, p in enumerate(arrays) for q in arrays[i + 1 :])
+    c, d = Tensor(np.ones(4), requires_grad=True), Tensor(np.ones(4), requires_grad=True)
+    (c * 2 + d * 2).sum().backward()  # each leaf gets a product of its own
+    assert not np.shares_memory(c.grad.data, d.grad.data)
+    e = Tensor(np.ones((3, 2)), requires_grad=True)
+    e.T.backward(upstream)  # a view of the caller's array
+    assert not np.shares_memory(e.grad.data, upstream) and e.grad.data.base is None
+    upstream[...] = -1  # the caller reuses its array: the gradients keep their values
+    np.testing.assert_array_equal(a.grad.numpy(), np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(e.grad.numpy(), np.arange(6.0).reshape(2, 3).T)
+
+
+def test_a_gradient_made_by_a_rule_is_taken_over_not_copied():
+    from tinygrad_cnn.engine.tensor import _Deliver
+
+    seed, made = np.ones(3), np.full(3, 2.0)
+    deliver = _Deliver(seed)
+    leaf, other, viewed = (Tensor(np.zeros(3), requires_grad=True) for _ in range(3))
+    deliver(leaf, made)
+    assert leaf.grad.data is made  # the rule's own array: no copy
+    deliver(other, made)  # handed to a second leaf: copied
+    deliver(viewed, made[::-1])  # a view of memory a leaf has: copied
+    assert other.grad.data is not made and not np.shares_memory(other.grad.data, made)
+    assert not np.shares_memory(viewed.grad.data, made)
+    fresh = np.arange(6.0)
+    deliver(last := Tensor(np.zeros((3, 2)), requires_grad=True), fresh.reshape(2, 3).T)  # a view of new memory
+    assert np.shares_memory(last.grad.data, fresh)
+
+
 def test_backward_on_a_leaf_scalar():
     x = Tensor(2.0, requires_grad=True)
     x.backward()

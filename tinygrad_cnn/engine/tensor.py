@@ -251,7 +251,7 @@ class Tensor:
                     f"backward(): gradient has shape {seed.shape}, the tensor has shape {self.shape}"
                 )
         keep_freed_memory()  # training reuses the same blocks every step: keep them off the kernel's (once)
-        backpropagate(self, seed, _parents, _pullback, _deliver)
+        backpropagate(self, seed, _parents, _pullback, _Deliver(seed))
 
     # ---- arithmetic (elementwise, NumPy broadcasting) ----
 
@@ -573,9 +573,38 @@ def unbroadcast_to(g: np.ndarray, parent: Tensor) -> np.ndarray:
     return ops.unbroadcast(g, parent.shape).astype(parent.dtype, copy=False)
 
 
-def _deliver(t: Tensor, g: np.ndarray) -> None:
-    if t._ctx is None or t._retains_grad:
-        t.grad = Tensor(np.array(g, copy=True)) if t.grad is None else Tensor(t.grad.data + g)
+class _Deliver:
+    """Store a finished gradient in ``.grad`` (a leaf's, or a tensor that called ``retain_grad()``), summed with
+    the one already there.
+
+    A leaf takes over the gradient's array (or the array it views: the fold of a convolution, the reshaped
+    scatter of max pooling) when that memory was made by a backward rule in this pass: writeable, not the caller's
+    ``gradient=``, and not already taken by another leaf (``a + b`` hands both the same array, ``cat`` views of
+    one). Anything else is copied, so no two ``.grad`` share memory and none shares the caller's. PyTorch takes
+    over an unshared gradient the same way; skipping the copy saves a pass over the input's gradient (10 % of max
+    pooling's fwd+bwd on 32×32×32²)."""
+
+    def __init__(self, seed: np.ndarray):
+        self.taken = {id(_owner(seed))}  # ids of the memory that belongs to someone (alive, so the ids are unique)
+
+    def __call__(self, t: Tensor, g: np.ndarray) -> None:
+        if not (t._ctx is None or t._retains_grad):
+            return
+        if t.grad is not None:
+            t.grad = Tensor(t.grad.data + g)
+            return
+        memory = _owner(g)
+        own = t._ctx is None and g.flags.writeable and memory.flags.owndata and id(memory) not in self.taken
+        if own:
+            self.taken.add(id(memory))
+        t.grad = Tensor(g if own else np.array(g, copy=True))
+
+
+def _owner(array: np.ndarray) -> np.ndarray:
+    """The array whose memory ``array`` views (``array`` itself if it owns its memory)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
 
 
 def _lift(x: ArrayLike, like: Tensor | None) -> Tensor:
