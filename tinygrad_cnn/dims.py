@@ -34,7 +34,15 @@ def for_dims(general: Callable[..., Any], dims: int, name: str, doc: str, *, dro
     kept = [p for p in signature.parameters.values() if p.name != "dims" and p.name not in drop]
     signature = signature.replace(parameters=kept)
 
+    slots = _shared_positional(list(inspect.signature(general).parameters.values()), kept)
+    keywords = frozenset(p.name for p in kept)
+    required = frozenset(p.name for p in kept if p.default is p.empty)  # (no *args or **kwargs: slots is empty)
+
     def specialized(*args: Any, **kwargs: Any) -> Any:
+        given = slots[: len(args)]
+        if len(args) <= len(slots) and keywords.issuperset(kwargs) and not kwargs.keys() & given \
+                and required <= kwargs.keys() | set(given):  # fmt: skip
+            return general(*args, dims=dims, **kwargs)  # the common call, nothing to refuse: no binding (10 µs)
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError as error:
@@ -46,3 +54,16 @@ def for_dims(general: Callable[..., Any], dims: int, name: str, doc: str, *, dro
     specialized.__signature__ = signature  # type: ignore[attr-defined]
     specialized.__module__ = general.__module__
     return specialized
+
+
+def _shared_positional(general: list[inspect.Parameter], kept: list[inspect.Parameter]) -> list[str]:
+    """The leading parameters a positional argument fills alike in ``general`` and in the kept signature (none if
+    either takes ``*args`` or ``**kwargs``): calls within them can go straight to ``general``."""
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in general):
+        return []
+    shared = []
+    for ours, theirs in zip(general, kept):
+        if ours.name != theirs.name or ours.kind not in (ours.POSITIONAL_ONLY, ours.POSITIONAL_OR_KEYWORD):
+            break
+        shared.append(ours.name)
+    return shared

@@ -293,3 +293,37 @@ def test_adaptive_pooling_needs_floats_and_linear_needs_a_tensor():
         F.adaptive_avg_pool2d(Tensor(np.ones((1, 1, 4, 4), dtype=np.int64)), 2)
     with pytest.raises(ValueError, match=r"linear: needs an input Tensor of shape \(\.\.\., in_features\)"):
         F.linear(Tensor(1.0), zeros(2, 2))
+
+
+# ---- a functional call reuses the checked window of the same plain arguments, and still refuses bad ones ----
+
+
+@pytest.mark.parametrize("bad", [True, 1.0, "1", (1, True), np.int64(0)])
+def test_a_window_kept_from_an_earlier_call_does_not_let_an_equal_bad_value_through(bad):
+    x, w = zeros(1, 1, 5, 5), zeros(1, 1, 3, 3)
+    assert F.conv2d(x, w, stride=1).shape == F.conv2d(x, w, stride=(1, 1)).shape == (1, 1, 3, 3)  # kept windows
+    assert_mentions(error_of(F.conv2d, x, w, stride=bad), "conv2d", "stride")  # True == 1, but no stride
+
+
+def test_a_numpy_integer_is_checked_and_gives_the_same_window():
+    x, w = zeros(1, 1, 5, 5), zeros(1, 1, 3, 3)
+    assert F.conv2d(x, w, stride=np.int64(2)).shape == F.conv2d(x, w, stride=2).shape == (1, 1, 2, 2)
+
+
+@pytest.mark.parametrize(
+    ("call", "fragment"),
+    [
+        (lambda x, w: F.conv2d(), "missing a required argument: 'input'"),
+        (lambda x, w: F.conv2d(x), "missing a required argument: 'weight'"),
+        (lambda x, w: F.conv2d(x, w, dims=2), "unexpected keyword argument 'dims'"),
+        (lambda x, w: F.conv2d(x, w, input=x), "multiple values for argument 'input'"),
+        (lambda x, w: F.conv2d(x, w, None, 1, 0, 1, 1, "zeros", 7), "too many positional arguments"),
+        (lambda x, w: F.avg_pool1d(x, 2, divisor_override=2), "unexpected keyword argument 'divisor_override'"),
+    ],
+)
+def test_the_per_dimension_functions_refuse_arguments_under_their_own_name(call, fragment):
+    """``conv2d`` and the like go straight to the N-d function when a call is plainly right; anything else is
+    bound against their own signature, so the error names ``conv2d``, not the N-d function."""
+    with pytest.raises(TypeError) as info:
+        call(zeros(1, 1, 5, 5), zeros(1, 1, 3, 3))
+    assert str(info.value).startswith(("conv2d: ", "avg_pool1d: ")) and fragment in str(info.value)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ..engine.args import flag, int_tuple, positive_int
@@ -56,10 +56,14 @@ class Window:
     @classmethod
     def conv(cls, op: str, dims: int, kernel_size: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1, *,
              strings: Sequence[str] = ("same", "valid"), layer: str | None = None) -> Window:  # fmt: skip
-        """A convolution's window (``padding`` may also be one of ``strings``); ``layer`` names it in errors."""
-        kernel, stride, padding, dilation = conv_geometry(layer or op, dims, kernel_size, stride, padding, dilation,
-                                                          strings)  # fmt: skip
-        return cls(layer or describe(op, kernel, stride, padding, dilation), kernel, stride, padding, dilation)
+        """A convolution's window (``padding`` may also be one of ``strings``); ``layer`` names it in errors.
+
+        A functional call (``F.conv2d``) builds its window on every call; the same plain arguments (ints, tuples
+        of ints, strings) give the same checked window, kept from the last time (a window is immutable)."""
+        arguments = (op, dims, kernel_size, stride, padding, dilation, tuple(strings), layer)
+        if all(map(_plain, arguments)):
+            return _conv_window(cls, *arguments)
+        return _checked_conv_window(cls, *arguments)
 
     @classmethod
     def pool(cls, op: str, dims: int, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
@@ -85,6 +89,22 @@ class Window:
         axes = zip(spatial, self.kernel, self.stride, self.dilation, self.pads)
         return tuple(checked_output_size(where, n, k, s, dilation=d, ceil_mode=self.ceil_mode, pads=pad)
                      for n, k, s, d, pad in axes)  # fmt: skip
+
+
+def _checked_conv_window(cls, op, dims, kernel_size, stride, padding, dilation, strings, layer) -> Window:
+    kernel, stride, padding, dilation = conv_geometry(layer or op, dims, kernel_size, stride, padding, dilation,
+                                                      strings)  # fmt: skip
+    return cls(layer or describe(op, kernel, stride, padding, dilation), kernel, stride, padding, dilation)
+
+
+_conv_window = lru_cache(maxsize=256)(_checked_conv_window)  # errors are raised, never cached
+
+
+def _plain(value: Any) -> bool:
+    """An argument whose value says all: an int (not a bool, nor a NumPy int, which hash as the same number), a
+    string, None, or a tuple of these. Only such arguments share a cached window."""
+    kind = type(value)
+    return kind is int or kind is str or value is None or (kind is tuple and all(map(_plain, value)))
 
 
 class WindowAttributes:

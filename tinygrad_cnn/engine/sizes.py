@@ -31,6 +31,8 @@ def is_int(value: Any) -> bool:
         >>> is_int(3), is_int(np.int8(3)), is_int(True), is_int(3.0), is_int("3"), is_int(10**30)
         (True, True, False, False, False, False)
     """
+    if type(value) is int:  # the usual case, first (a bool's type is bool)
+        return -MAX_INT <= value <= MAX_INT
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and bool(
         -MAX_INT <= value <= MAX_INT
     )

@@ -16,6 +16,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from numbers import Number
@@ -440,6 +441,8 @@ class Tensor:
 
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         target = _shape_arg(shape, "reshape", minus_one="once")
+        if -1 not in target and math.prod(target) == self.data.size:
+            return self if target == self.shape else apply(ops.Reshape, self, shape=target)
         try:
             resolved = np.empty(self.shape, dtype=np.bool_).reshape(target).shape  # resolves -1, checks size
         except ValueError:

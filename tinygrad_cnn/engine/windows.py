@@ -29,7 +29,9 @@ Examples:
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -145,7 +147,7 @@ def window_columns(
     padded = _batch_last(x, pads)  # (C, *padded, N)
     channels, *spatial, batch = padded.shape
     out_size = _out_size(spatial, kernel_size, stride, dilation)
-    rows, columns = channels * int(np.prod(kernel_size)), int(np.prod(out_size)) * batch
+    rows, columns = channels * math.prod(kernel_size), math.prod(out_size) * batch
     check_allocation("conv", "the windows as columns", (rows, columns), x.dtype)
     channel_step, *axis_steps, batch_step = padded.strides
     view = as_strided(
@@ -156,6 +158,14 @@ def window_columns(
         writeable=False,
     )  # fmt: skip
     return view.reshape(rows, columns)  # (C, *k, *out, N) -> (C·Πk, Πout·N): the copy
+
+
+@lru_cache(maxsize=256)
+def _batch_last_taps(kernel_size, stride, dilation, out_size) -> tuple[tuple[tuple, tuple], ...]:
+    """For each tap, its index into the columns ``(C, *k, *out, N)`` and the positions ``(C, *padded, N)`` it
+    lands on: :func:`tap_slices` with the batch last, worked out once per geometry (a fold calls it every step)."""
+    return tuple(((slice(None), *tap), target[1:] + (slice(None),))  # drop tap_slices' batch axis: it is last here
+                 for tap, target in tap_slices(kernel_size, stride, dilation, out_size))  # fmt: skip
 
 
 def fold_columns(
@@ -183,8 +193,8 @@ def fold_columns(
     out_size = _out_size(padded_size, kernel_size, stride, dilation)
     taps = cols.reshape(channels, *kernel_size, *out_size, batch)  # (C·Πk, Πout·N) -> (C, *k, *out, N)
     total = np.zeros((channels, *padded_size, batch), dtype=cols.dtype)
-    for tap, target in tap_slices(kernel_size, stride, dilation, out_size):
-        where = target[1:] + (slice(None),)  # (:, *slices): drop tap_slices' batch axis, the batch is last here
-        np.add(total[where], taps[(slice(None), *tap)], out=total[where])  # (C, *out, N): this tap of every window
+    for tap, where in _batch_last_taps(tuple(kernel_size), tuple(stride), tuple(dilation), tuple(out_size)):
+        target = total[where]
+        np.add(target, taps[tap], out=target)  # (C, *out, N): this tap of every window, onto its positions
     inside = total[_interior(spatial, pads)]  # (C, *spatial, N)
     return inside.transpose(dims + 1, 0, *range(1, dims + 1))  # -> (N, C, *spatial), a view: the batch innermost
