@@ -63,6 +63,21 @@ def interleaved(engines: dict[str, Callable[[], Any]], repeats: int, warmup: int
     return timings
 
 
+def round_ratio_quartiles(ours: Timing, theirs: Timing) -> tuple[float, float]:
+    """The lower and upper quartiles of ours/theirs taken round by round (both ran once in each round, moments
+    apart): the spread of a ratio on a noisy host. Needs two rounds or more (else the one ratio twice).
+
+    Examples:
+        >>> round_ratio_quartiles(Timing(wall=[2.0, 3.0, 4.0, 5.0]), Timing(wall=[1.0, 1.0, 1.0, 1.0]))
+        (2.75, 4.25)
+    """
+    ratios = [a / b for a, b in zip(ours.wall, theirs.wall) if b > 0]
+    if len(ratios) < 2:
+        return (ratios[0], ratios[0]) if ratios else (float("nan"), float("nan"))
+    low, _, high = statistics.quantiles(ratios, n=4, method="inclusive")
+    return low, high
+
+
 def geomean(values: Sequence[float]) -> float:
     values = [v for v in values if v > 0 and math.isfinite(v)]
     return math.exp(sum(map(math.log, values)) / len(values)) if values else float("nan")

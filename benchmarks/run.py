@@ -124,8 +124,11 @@ def run_cases(cases: list[workloads.Case]) -> list[dict]:
         timings = harness.interleaved(case.engines, ARGS.repeats)
         ours = timings["ours"].median
         ratios = {f"ours/{name}": ours / t.median for name, t in timings.items() if name != "ours"}
+        spread = {f"ours/{name}": harness.round_ratio_quartiles(timings["ours"], t)
+                  for name, t in timings.items() if name != "ours"}  # fmt: skip
         rows.append({"group": case.group, "name": case.name, "load": harness.load(), "notes": case.notes,
-                     "engines": {name: t.as_dict() for name, t in timings.items()}, "ratios": ratios})  # fmt: skip
+                     "engines": {name: t.as_dict() for name, t in timings.items()}, "ratios": ratios,
+                     "ratio_quartiles": spread})  # fmt: skip
         print(f"  {case.name}: " + ", ".join(f"{n} {t.median * 1e3:.2f} ms" for n, t in timings.items())
               + "".join(f"; {k} {v:.2f}" for k, v in ratios.items()), flush=True)  # fmt: skip
     return rows
@@ -319,10 +322,12 @@ def markdown(results: dict) -> str:
         for r in rows:
             cells = [f"{r['engines'][e]['median_s'] * 1e3:.2f} ({r['engines'][e]['median_cpu_s'] * 1e3:.2f})"
                      if e in r["engines"] else "—" for e in engines]  # fmt: skip
-            ratios = [f"{r['ratios'][f'ours/{e}']:.2f}" if f"ours/{e}" in r["ratios"] else "—" for e in engines[1:]]
+            ratios = [_ratio_cell(r, f"ours/{e}") for e in engines[1:]]
             lines.append(f"| {r['name']} | " + " | ".join(cells + ratios) + f" | {r['load'][0]:.2f} |")
         notes = sorted({f"{r['name']}: {note}" for r in rows for note in r.get("notes", [])})
         lines += ["", *(f"- {note}" for note in notes)] if notes else []
+        lines += ["", "A ratio is the ratio of the medians; in brackets, the quartiles of the ratio within each round "
+                  "(one call of each engine): how much the host's noise moves it."]  # fmt: skip
         if key == "conv":
             lines += ["", f"Geometric mean ours/torch {s['conv']['geomean_ours/torch']:.2f}, slowest shape "
                       f"{s['conv']['worst_ours/torch']:.2f}; MyGrad/ours {s['conv']['geomean_mygrad/ours']:.2f} "
@@ -366,6 +371,13 @@ def markdown(results: dict) -> str:
         if s["scripts"]["missing"]:
             lines += [f"Not present in this checkout (skipped): {', '.join(s['scripts']['missing'])}.", ""]
     return "\n".join(lines)
+
+
+def _ratio_cell(row: dict, key: str) -> str:
+    if key not in row["ratios"]:
+        return "—"
+    low, high = row.get("ratio_quartiles", {}).get(key, (None, None))
+    return f"{row['ratios'][key]:.2f}" + (f" ({low:.2f}–{high:.2f})" if low is not None else "")
 
 
 def main() -> int:
