@@ -54,6 +54,8 @@ def _check_dtype(name: str, dtype: Any) -> np.dtype:
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """PyTorch's rules: Python floats become float32, ints int64; NumPy arrays keep their dtype. Complex,
     string and object data are refused, with or without ``dtype``."""
+    if dtype is None and type(data) is np.ndarray and data.dtype.kind in DTYPE_KINDS:
+        return data  # every op's result: nothing to convert or check
     if isinstance(data, Tensor):
         data = data.data
     try:
