@@ -487,3 +487,26 @@ def test_the_columns_layout_agrees_with_the_loops_and_passes_gradcheck(x_shape, 
     np.testing.assert_allclose(out.numpy(), R.conv2d_reference(x, weight, **kwargs), **EXACT)
     assert out.numpy().transpose(1, 2, 3, 0).flags.c_contiguous  # (N, C_out, H, W) is (C_out, H, W, N) in memory
     assert gradcheck(lambda a, w: F.conv2d(a, w, **kwargs), tensors(x, weight, requires_grad=True))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"padding": 1, "stride": 2}, {"dilation": 2, "padding": "same"}])
+def test_a_depthwise_conv_takes_its_own_op_and_agrees_with_the_loops_and_gradcheck(kwargs):
+    """One input and one output channel per group: ``DepthwiseWindows``, whose input gradient never writes the
+    columns' gradient; a channel multiplier of 2 stays with the grouped product."""
+    x, weight = S.seeded_array(3, (2, 4, 7, 6)), S.seeded_array(4, (4, 1, 3, 3))
+    out = F.conv2d(Tensor(x, requires_grad=True), Tensor(weight, requires_grad=True), groups=4, **kwargs)
+    assert "DepthwiseWindows" in _op_names(out) and "WindowColumns" not in _op_names(out)
+    np.testing.assert_allclose(out.numpy(), R.conv2d_reference(x, weight, groups=4, **kwargs), **EXACT)
+    assert gradcheck(lambda a, w: F.conv2d(a, w, groups=4, **kwargs), tensors(x, weight, requires_grad=True))
+    doubled = F.conv2d(Tensor(x, requires_grad=True), Tensor(np.concatenate([weight, weight])), groups=4)
+    assert "DepthwiseWindows" not in _op_names(doubled) and "WindowColumns" in _op_names(doubled)
+
+
+def _op_names(t: Tensor) -> set[str]:
+    names, stack = set(), [t]
+    while stack:
+        node = stack.pop()
+        if node._ctx is not None:
+            names.add(node._ctx.name)
+            stack.extend(node._ctx.parents)
+    return names

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from numpy.lib.stride_tricks import sliding_window_view
 
 from tests import strategies as S
-from tinygrad_cnn.engine.windows import fold_columns, scatter_windows, window_columns, window_view
+from tinygrad_cnn.engine.windows import fold_columns, fold_scaled_taps, scatter_windows, window_columns, window_view
 from tinygrad_cnn.shapes import conv_output_size
 
 
@@ -98,6 +98,22 @@ def test_fold_columns_is_the_adjoint_of_window_columns(case):
     folded = fold_columns(c, x.shape, *geometry)
     assert folded.shape == x.shape and folded.strides[0] == folded.itemsize  # the batch innermost
     np.testing.assert_allclose(np.sum(columns * c), np.sum(x * folded), rtol=1e-12, atol=1e-12)
+
+
+@given(column_cases())
+def test_fold_scaled_taps_is_the_fold_of_the_weighted_columns_it_never_makes(case):
+    """A depthwise convolution's input gradient: the fold of ``w[c, t] · g[c, :]`` (an outer product per
+    channel), computed tap by tap."""
+    x = S.seeded_array(case["seed"], case["shape"])
+    geometry = case["kernel"], case["stride"], case["dilation"], case["pads"]
+    channels, taps = x.shape[1], int(np.prod(case["kernel"]))
+    g = S.seeded_array(case["seed"] + 1, (channels, window_columns(x, *geometry).shape[1]))  # (C, L·N)
+    w = S.seeded_array(case["seed"] + 2, (channels, taps))  # (C, Πk)
+    columns = (w[:, :, None] * g[:, None, :]).reshape(channels * taps, -1)  # (C, Πk, L·N) -> (C·Πk, L·N)
+    expected = fold_columns(columns, x.shape, *geometry)
+    folded = fold_scaled_taps(g, w, x.shape, *geometry)
+    assert folded.shape == x.shape and folded.strides[0] == folded.itemsize  # the batch innermost
+    np.testing.assert_allclose(folded, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_columns_of_an_input_already_batch_last_in_memory_need_no_extra_copy():

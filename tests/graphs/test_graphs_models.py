@@ -48,6 +48,18 @@ def test_a_convolution_is_drawn_as_windows_times_one_shared_matrix():
     assert len(parsed.out_edges(weight)) == 1
 
 
+def test_a_depthwise_convolution_is_one_node_that_says_what_it_computes():
+    conv = nn.Conv2d(2, 2, 3, groups=2, generator=np.random.default_rng(0))
+    x = Tensor(np.ones((1, 2, 5, 5), dtype=np.float32), requires_grad=True)
+    parsed = parse(to_dot(conv(x), module=conv))
+    node = next(a for a in parsed.nodes.values() if a["label"].startswith("DepthwiseWindows"))
+    head = node["label"].split("\n")[0]
+    assert head == "DepthwiseWindows (locality × sharing): each channel's windows × its own kernel"
+    assert node["fillcolor"] == FAMILY_COLOURS["locality"]
+    weight = next(n for n, a in parsed.nodes.items() if a["label"].startswith("weight"))
+    assert len(parsed.out_edges(weight)) == 1  # the kernel goes straight into the op
+
+
 def test_lenet5_is_a_readable_layer_graph_with_the_summary_counts():
     model = build(ARCHITECTURES["lenet5"], generator=np.random.default_rng(0))
     layers = layer_graph(model, input_shape=(1, 32, 32))

@@ -99,11 +99,18 @@ def _shared_weight_conv(
     goes, the batch innermost so that the copy and its adjoint, the fold, move long runs of memory), and one
     product applies the shared matrix ``(C_out, C·Πk)`` to all of them at once: ``(C_out, L·N)``, handed on as
     the ``(N, C_out, *out)`` view of it. With groups the columns split into ``G`` blocks of ``C/G·Πk`` rows, each
-    with its own ``(C_out/G, C/G·Πk)`` matrix; depthwise convolution (one input channel per group) is the same
-    product with ``Πk`` taps per group."""
+    with its own ``(C_out/G, C/G·Πk)`` matrix. Depthwise convolution (one input and one output channel per group)
+    is the same product with ``Πk`` taps per channel, in an op of its own (``DepthwiseWindows``) whose input
+    gradient adds each tap's weight times the upstream gradient straight onto the input: the gradient of the
+    columns there is an outer product, ``Πk`` times the size of the input's, that would be written only to be
+    folded. A channel multiplier above 1 takes the grouped product."""
     batch = x.shape[0]
     out_channels, kernel = weight.shape[0], weight.shape[2:]
     dims = len(kernel)
+    if groups == x.shape[1] == out_channels and groups > 1 and x.dtype == weight.dtype:  # depthwise: tap by tap
+        out = apply(ops.DepthwiseWindows, x, weight, kernel_size=kernel, stride=stride, dilation=dilation, pads=pads)
+        out = out.reshape(out_channels, *out_size, batch)  # (C, L·N) -> (C, *out, N)
+        return out.permute(dims + 1, 0, *range(1, dims + 1))  # -> (N, C, *out), a view
     cols = apply(ops.WindowColumns, x, kernel_size=kernel, stride=stride, dilation=dilation, pads=pads)
     columns = cols.shape[1]  # L·N: every window of every image
     taps = cols.shape[0] // groups  # C/G·Πk

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .window_max import scatter_to_taps, window_max
-from .windows import fold_columns, scatter_windows, window_columns, window_view
+from .windows import fold_columns, fold_scaled_taps, scatter_windows, window_columns, window_view
 
 Array = np.ndarray
 Grads = tuple[Any, ...]  # one np.ndarray (or None) per input
@@ -449,6 +449,31 @@ class WindowColumns(Function):
         return (fold_columns(g, self.in_shape, *self.geometry),)
 
 
+class DepthwiseWindows(Function):
+    """Depthwise convolution (one input channel per group, one output channel each): channel ``c``'s windows
+    (:func:`window_columns`, ``(C, Πk, L·N)``) times channel ``c``'s own kernel ``(C, 1, Πk)``, giving ``(C, L·N)``.
+    The weights' gradient is the windows times the upstream gradient, channel by channel; the input's adds, tap by
+    tap, that tap's weights times the upstream gradient onto the positions the tap read (:func:`fold_scaled_taps`),
+    so the ``(C·Πk, L·N)`` gradient of the windows, an outer product, is never written (measured: 1.0 instead of
+    1.4 ms for the input gradient of 8×64×16², k3)."""
+
+    def forward(self, a, weight, kernel_size, stride, dilation, pads=None):
+        channels = a.shape[1]
+        self.in_shape, self.w_shape, self.geometry = a.shape, weight.shape, (kernel_size, stride, dilation, pads)
+        cols = window_columns(a, kernel_size, stride, dilation, pads)  # (C·Πk, L·N)
+        self.cols = cols.reshape(channels, cols.shape[0] // channels, cols.shape[1])  # -> (C, Πk, L·N)
+        self.w = weight.reshape(channels, 1, -1)  # (C, 1, *k) -> (C, 1, Πk)
+        return _matmul(self.w, self.cols).reshape(channels, -1)  # (C, 1, Πk) @ (C, Πk, L·N) -> (C, L·N)
+
+    def backward(self, g):
+        channels = self.in_shape[1]
+        gx = fold_scaled_taps(g, self.w.reshape(channels, -1), self.in_shape, *self.geometry) \
+            if self.needs_input_grad[0] else None  # fmt: skip
+        gw = _matmul(self.cols, g.reshape(channels, -1, 1)).reshape(self.w_shape) \
+            if self.needs_input_grad[1] else None  # (C, Πk, L·N) @ (C, L·N, 1) -> (C, Πk, 1)  # fmt: skip
+        return gx, gw
+
+
 class WindowMax(Function):
     """The maximum of each window, ``(N, C, *spatial) -> (N, C, *out)``, of the input padded by ``pads`` (with
     −∞), found tap by tap (:func:`window_max`: the first maximum wins ties, NaN counts as the largest); the
@@ -472,5 +497,5 @@ PRIMITIVES: tuple[type[Function], ...] = (
     Sum, Max,
     Reshape, Permute, Expand, Getitem, Pad, Cat,
     Matmul,
-    Windows, FoldWindows, WindowColumns, WindowMax,
+    Windows, FoldWindows, WindowColumns, DepthwiseWindows, WindowMax,
 )  # fmt: skip

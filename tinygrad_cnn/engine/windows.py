@@ -39,7 +39,7 @@ from numpy.lib.stride_tricks import as_strided
 from ..shapes import conv_output_size
 from .sizes import check_allocation
 
-__all__ = ["window_view", "scatter_windows", "tap_slices", "window_columns", "fold_columns"]
+__all__ = ["window_view", "scatter_windows", "tap_slices", "window_columns", "fold_columns", "fold_scaled_taps"]
 
 
 def _out_size(spatial, kernel_size, stride, dilation) -> list[int]:
@@ -196,5 +196,41 @@ def fold_columns(
     for tap, where in _batch_last_taps(tuple(kernel_size), tuple(stride), tuple(dilation), tuple(out_size)):
         target = total[where]
         np.add(target, taps[tap], out=target)  # (C, *out, N): this tap of every window, onto its positions
+    inside = total[_interior(spatial, pads)]  # (C, *spatial, N)
+    return inside.transpose(dims + 1, 0, *range(1, dims + 1))  # -> (N, C, *spatial), a view: the batch innermost
+
+
+def fold_scaled_taps(
+    g: np.ndarray,
+    weights: np.ndarray,
+    input_shape: Sequence[int],
+    kernel_size: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    pads: Sequence[tuple[int, int]] | None = None,
+) -> np.ndarray:
+    """:func:`fold_columns` of the columns ``weights[c, t] · g[c, :]`` (channel ``c``'s tap ``t`` scaled by its own
+    weight: the input gradient of a depthwise convolution), without making them: for each tap, ``g`` ``(C, L·N)``
+    times that tap's weights ``(C,)``, in one cache-sized scratch array, added onto the positions the tap read.
+
+    Examples:
+        >>> g = np.ones((1, 2))                                          # (C, L·N): two windows of one image
+        >>> fold_scaled_taps(g, np.array([[1.0, 10.0]]), (1, 1, 3), (2,), (1,), (1,))[0, 0]
+        array([ 1., 11., 10.])
+    """
+    batch, channels, *spatial = input_shape
+    dims = len(spatial)
+    pads = tuple(pads) if pads is not None else ((0, 0),) * dims
+    padded_size = _padded(spatial, pads)
+    out_size = _out_size(padded_size, kernel_size, stride, dilation)
+    upstream = g.reshape(channels, *out_size, batch)  # (C, L·N) -> (C, *out, N)
+    scale = weights.reshape(channels, -1, *(1,) * (dims + 1))  # (C, Πk) -> (C, Πk, 1, ..., 1)
+    total = np.zeros((channels, *padded_size, batch), dtype=np.result_type(g, weights))
+    scaled = np.empty(upstream.shape, dtype=total.dtype)  # (C, *out, N), reused by every tap
+    for t, (_, where) in enumerate(_batch_last_taps(tuple(kernel_size), tuple(stride), tuple(dilation),
+                                                    tuple(out_size))):  # fmt: skip
+        np.multiply(upstream, scale[:, t], out=scaled)  # this tap of every window: weight × upstream gradient
+        target = total[where]
+        np.add(target, scaled, out=target)  # onto the positions the tap read
     inside = total[_interior(spatial, pads)]  # (C, *spatial, N)
     return inside.transpose(dims + 1, 0, *range(1, dims + 1))  # -> (N, C, *spatial), a view: the batch innermost

@@ -35,7 +35,7 @@ FAMILIES = {  # the primitives of tinygrad_cnn/engine/ops.py, by family (the REA
     "reduction": ("Sum", "Max"),
     "movement": ("Reshape", "Permute", "Expand", "Getitem", "Pad", "Cat"),
     "linear algebra": ("Matmul",),
-    "locality": ("Windows", "FoldWindows", "WindowColumns", "WindowMax"),
+    "locality": ("Windows", "FoldWindows", "WindowColumns", "DepthwiseWindows", "WindowMax"),
 }
 FAMILY_COLOURS = {
     "elementwise, binary": "#c8e6c9", "elementwise, unary": "#f8bbd0", "reduction": "#fff9c4",
@@ -44,6 +44,7 @@ FAMILY_COLOURS = {
 _FAMILY_OF = {op: family for family, ops in FAMILIES.items() for op in ops}
 PARAMETER_FILL = "#fff59d"
 MOVEMENT = ("Reshape", "Permute")
+OP_ROLES = {"DepthwiseWindows": "DepthwiseWindows (locality × sharing): each channel's windows × its own kernel"}
 WINDOW_ROLES = {  # the windows as a view, and as the columns of one matrix (im2col): what each is in a conv
     "Windows": "Windows (locality)",
     "WindowColumns": "WindowColumns (locality): one column per window",
@@ -175,7 +176,7 @@ def tensor_dot(
                         fontcolor=None if t.requires_grad else "#555555")  # fmt: skip
             return
         family = _FAMILY_OF.get(op, "other")
-        head = role.get(i, op) + (f"  [{name}]" if name else "")
+        head = role.get(i, OP_ROLES.get(op, op)) + (f"  [{name}]" if name else "")
         lines = [head, f"{_shape(t)} {t.dtype}", _grad_norm(t) if t._retains_grad else None]
         target.node(f"t{i}", shape="box", style="rounded,filled", fillcolor=FAMILY_COLOURS[family],
                     label="\n".join(x for x in lines if x), tooltip=family,
