@@ -1,12 +1,21 @@
 """Timing for the benchmark runner: interleaved repeats, medians, wall and CPU time, the machine's load.
 
-Engines are timed *interleaved*: each round runs every engine once (in a rotated order), so a burst of load
-from another process hits all of them alike, and the median over rounds is reported. CPU time is the process's
-(all threads), next to the wall time: CPU > wall means several cores worked, CPU ≪ wall that the process waited
-(for the CPU, on a loaded host).
+Engines are timed *interleaved*: each round runs every engine for a short block of calls (in a rotated order),
+so a burst of load from another process hits all of them alike, and the median over all calls is reported.
+
+Before each block the harness pauses (``settle``) and makes one untimed call. A thread pool keeps its workers
+spinning for a while after a call (OpenBLAS for about a tenth of a second), so an engine timed right after
+another shares the cores with those spinning workers. Measured on 2 cores, conv2d fwd+bwd on issue 13's eight
+shapes, 2 threads each: ours/PyTorch geometric means of 1.36–1.43 when the engines alternate call by call
+(PyTorch's 32×16×32² conv at 11 ms instead of about 5.5), 1.50–1.54 in blocks after a pause, 1.52–1.64 with
+each engine timed alone. The blocks agree with the engines alone; calling them in turn flattered us.
+
+CPU time is the process's (all threads), next to the wall time: CPU > wall means several cores worked (or a
+pool's workers spun while the main thread worked alone), CPU ≪ wall that the process waited (for the CPU, on a
+loaded host).
 
 Examples:
-    >>> timings = interleaved({"a": lambda: sum(range(100)), "b": lambda: sum(range(1000))}, repeats=3)
+    >>> timings = interleaved({"a": lambda: sum(range(100)), "b": lambda: sum(range(1000))}, repeats=3, settle=0)
     >>> sorted(timings), len(timings["a"].wall)
     (['a', 'b'], 3)
     >>> geomean([1.0, 4.0])
@@ -45,27 +54,40 @@ class Timing:
         return {"median_s": self.median, "median_cpu_s": self.median_cpu, "wall_s": self.wall, "cpu_s": self.cpu}
 
 
-def interleaved(engines: dict[str, Callable[[], Any]], repeats: int, warmup: int = 1) -> dict[str, Timing]:
-    """Time every engine ``repeats`` times, one of each per round, rotating who goes first; a collection of
-    garbage before each call (outside the timing), so no engine pays for another's garbage."""
+SETTLE_S = 0.25  # longer than OpenBLAS's idle spin (2^28 cycles, about 0.1 s)
+BLOCK = 3  # timed calls per engine per round
+
+
+def interleaved(
+    engines: dict[str, Callable[[], Any]], repeats: int, warmup: int = 1, settle: float = SETTLE_S, block: int = BLOCK
+) -> dict[str, Timing]:
+    """Time every engine ``repeats`` times, in rounds of ``block`` calls each, rotating who goes first. With more
+    than one engine, each block starts after a pause of ``settle`` seconds (the previous engine's thread pool goes
+    idle) and one untimed call (this engine's pool and caches wake up); a collection of garbage before each call
+    (outside the timing), so no engine pays for another's garbage."""
     names = list(engines)
     for _ in range(warmup):
         for name in names:
             engines[name]()
     timings = {name: Timing() for name in names}
-    for round_ in range(repeats):
+    for round_ in range(math.ceil(repeats / block)):
+        calls = min(block, repeats - round_ * block)
         for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
-            gc.collect()
-            wall, cpu = time.perf_counter(), time.process_time()
-            engines[name]()
-            timings[name].cpu.append(time.process_time() - cpu)
-            timings[name].wall.append(time.perf_counter() - wall)
+            if len(names) > 1 and settle > 0:
+                time.sleep(settle)
+                engines[name]()
+            for _ in range(calls):
+                gc.collect()
+                wall, cpu = time.perf_counter(), time.process_time()
+                engines[name]()
+                timings[name].cpu.append(time.process_time() - cpu)
+                timings[name].wall.append(time.perf_counter() - wall)
     return timings
 
 
 def round_ratio_quartiles(ours: Timing, theirs: Timing) -> tuple[float, float]:
-    """The lower and upper quartiles of ours/theirs taken round by round (both ran once in each round, moments
-    apart): the spread of a ratio on a noisy host. Needs two rounds or more (else the one ratio twice).
+    """The lower and upper quartiles of ours/theirs taken call by call (the i-th call of each, in the same round
+    of blocks): the spread of a ratio on a noisy host. Needs two calls or more (else the one ratio twice).
 
     Examples:
         >>> round_ratio_quartiles(Timing(wall=[2.0, 3.0, 4.0, 5.0]), Timing(wall=[1.0, 1.0, 1.0, 1.0]))

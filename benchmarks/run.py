@@ -1,6 +1,6 @@
 """All the benchmarks in one run, side by side with the peers, written as Markdown and JSON.
 
-``python benchmarks/run.py [--quick] [--threads 2] [--repeats N] [--only conv,pool,...] [--out DIR]``
+``python benchmarks/run.py [--quick] [--threads 2] [--repeats N] [--settle S] [--only conv,pool,...] [--out DIR]``
 
 Sections (``--only`` picks some):
 
@@ -17,8 +17,10 @@ Sections (``--only`` picks some):
   time, exit status, its output.
 
 Every tensor workload is first run once by each engine and the results compared (a fast wrong answer is no
-result), then timed *interleaved* (one call of each engine per round), in one process, with the same thread
-count for NumPy's BLAS and for torch (set before NumPy loads), in float32. Medians of the rounds, CPU time next
+result), then timed *interleaved* (rounds of three calls of each engine, each block after a pause of ``--settle``
+seconds and one untimed call, so no engine shares the cores with another's spinning thread pool: see ``harness``),
+in one process, with the same thread count for NumPy's BLAS and for torch (set before NumPy loads), in float32.
+Medians of the calls, CPU time next
 to wall time, ratios ours/peer, the load average with every section (a warning when the host is busy), and the
 issue's targets, met or missed. A peer that is not installed is skipped and named. The benchmark is never part of
 the test suite's verdict (the suite runs it once with ``--quick`` to see that it runs).
@@ -49,7 +51,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, few repeats: a smoke test, not a measurement")
     parser.add_argument("--threads", type=int, default=2, help="threads for NumPy's BLAS and for torch (default 2)")
-    parser.add_argument("--repeats", type=int, default=None, help="timed rounds per workload (default 15, quick 2)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed calls per engine (default 15, quick 2)")
+    parser.add_argument("--settle", type=float, default=None,
+                        help="seconds of pause before each engine's block of calls (default 0.25, quick 0)")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {', '.join(SECTIONS)}")
     parser.add_argument("--out", type=Path, default=HERE / "results", help="directory for results.md and .json")
     args = parser.parse_args(argv)
@@ -60,6 +64,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
     args.repeats = args.repeats or (2 if args.quick else 15)
+    if args.settle is None and args.quick:
+        args.settle = 0.0  # (else the harness's default, once it is imported)
+    if args.settle is not None and args.settle < 0:
+        parser.error(f"--settle must be at least 0 seconds, got {args.settle}")
     return args
 
 
@@ -72,6 +80,9 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(ROOT))  # time this checkout, even if not installed
 sys.path.insert(0, str(HERE))
 import harness  # noqa: E402
+
+if ARGS.settle is None:
+    ARGS.settle = harness.SETTLE_S
 import workloads  # noqa: E402
 
 from tinygrad_cnn.files import write_text  # noqa: E402
@@ -121,7 +132,7 @@ def run_cases(cases: list[workloads.Case]) -> list[dict]:
             for ours, theirs in zip(first["ours"], arrays):
                 np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=case.rtol, atol=case.atol,
                                            err_msg=f"{case.group} {case.name}: ours and {name} disagree")  # fmt: skip
-        timings = harness.interleaved(case.engines, ARGS.repeats)
+        timings = harness.interleaved(case.engines, ARGS.repeats, settle=ARGS.settle)
         ours = timings["ours"].median
         ratios = {f"ours/{name}": ours / t.median for name, t in timings.items() if name != "ours"}
         spread = {f"ours/{name}": harness.round_ratio_quartiles(timings["ours"], t)
@@ -299,7 +310,8 @@ def markdown(results: dict) -> str:
         "",
         f"{results['started']}, {m['cpu_model']}, {m['cores']} cores, {m['platform']}; Python {m['python']}, "
         f"NumPy {m['numpy']}; peers: " + ", ".join(f"{k} {v}" for k, v in results["peers"].items()) + ".",
-        f"Threads: {results['threads']} (BLAS and torch); float32; {results['repeats']} interleaved rounds, medians; "
+        f"Threads: {results['threads']} (BLAS and torch); float32; {results['repeats']} calls per engine, in blocks "
+        f"of up to {harness.BLOCK}, each after a {results.get('settle', 0):g} s pause; medians; "
         f"load at start: {results['load_start']}; at end: {results['load_end']}.",
         f"Command: `{results['command']}`",
         "",
@@ -326,8 +338,8 @@ def markdown(results: dict) -> str:
             lines.append(f"| {r['name']} | " + " | ".join(cells + ratios) + f" | {r['load'][0]:.2f} |")
         notes = sorted({f"{r['name']}: {note}" for r in rows for note in r.get("notes", [])})
         lines += ["", *(f"- {note}" for note in notes)] if notes else []
-        lines += ["", "A ratio is the ratio of the medians; in brackets, the quartiles of the ratio within each round "
-                  "(one call of each engine): how much the host's noise moves it."]  # fmt: skip
+        lines += ["", "A ratio is the ratio of the medians; in brackets, the quartiles of the ratios of the i-th calls "
+                  "(in the same round): how much the host's noise moves it."]  # fmt: skip
         if key == "conv":
             lines += ["", f"Geometric mean ours/torch {s['conv']['geomean_ours/torch']:.2f}, slowest shape "
                       f"{s['conv']['worst_ours/torch']:.2f}; MyGrad/ours {s['conv']['geomean_mygrad/ours']:.2f} "
@@ -384,14 +396,15 @@ def main() -> int:
     results: dict = {
         "started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python benchmarks/run.py " + " ".join(sys.argv[1:]),
-        "quick": ARGS.quick, "threads": ARGS.threads, "repeats": ARGS.repeats, "machine": harness.machine(),
+        "quick": ARGS.quick, "threads": ARGS.threads, "repeats": ARGS.repeats, "settle": ARGS.settle,
+        "machine": harness.machine(),
         "peers": {"torch": torch.__version__ if torch else "missing",
                   "mygrad": mygrad.__version__ if mygrad else "missing",
                   "micrograd": "installed" if micrograd else "missing"},
         "load_start": harness.load_note(), "sections": {},
     }  # fmt: skip
     missing = [name for name, version in results["peers"].items() if version == "missing"]
-    print(f"threads {ARGS.threads}, {ARGS.repeats} rounds; {results['load_start']}"
+    print(f"threads {ARGS.threads}, {ARGS.repeats} calls, {ARGS.settle:g} s pauses; {results['load_start']}"
           + (f"; skipped peers (not installed): {', '.join(missing)}" if missing else ""), flush=True)  # fmt: skip
     for name in ARGS.sections:
         print(f"[{name}] {harness.load_note()}", flush=True)
