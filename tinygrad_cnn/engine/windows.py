@@ -186,16 +186,28 @@ def fold_columns(
         array([[1., 1., 2., 1., 1.],
                [1., 1., 2., 1., 1.]])
     """
-    batch, channels, *spatial = input_shape
-    dims = len(spatial)
-    pads = tuple(pads) if pads is not None else ((0, 0),) * dims
-    padded_size = _padded(spatial, pads)
-    out_size = _out_size(padded_size, kernel_size, stride, dilation)
+    batch, channels, spatial, pads, padded_size, out_size = _fold_geometry(input_shape, kernel_size, stride,
+                                                                           dilation, pads)  # fmt: skip
     taps = cols.reshape(channels, *kernel_size, *out_size, batch)  # (C·Πk, Πout·N) -> (C, *k, *out, N)
     total = np.zeros((channels, *padded_size, batch), dtype=cols.dtype)
     for tap, where in _batch_last_taps(tuple(kernel_size), tuple(stride), tuple(dilation), tuple(out_size)):
         target = total[where]
         np.add(target, taps[tap], out=target)  # (C, *out, N): this tap of every window, onto its positions
+    return _unpadded(total, spatial, pads)
+
+
+def _fold_geometry(input_shape, kernel_size, stride, dilation, pads):
+    """What a fold onto an input ``(N, C, *spatial)`` needs: N, C, the spatial sizes, the pads (none: zeros),
+    the padded sizes and the number of windows along each axis."""
+    batch, channels, *spatial = input_shape
+    pads = tuple(pads) if pads is not None else ((0, 0),) * len(spatial)
+    padded_size = _padded(spatial, pads)
+    return batch, channels, spatial, pads, padded_size, _out_size(padded_size, kernel_size, stride, dilation)
+
+
+def _unpadded(total: np.ndarray, spatial: Sequence[int], pads: Sequence[tuple[int, int]]) -> np.ndarray:
+    """A fold's sum ``(C, *padded, N)`` without its padding, as the ``(N, C, *spatial)`` view of it."""
+    dims = len(spatial)
     inside = total[_interior(spatial, pads)]  # (C, *spatial, N)
     return inside.transpose(dims + 1, 0, *range(1, dims + 1))  # -> (N, C, *spatial), a view: the batch innermost
 
@@ -218,13 +230,10 @@ def fold_scaled_taps(
         >>> fold_scaled_taps(g, np.array([[1.0, 10.0]]), (1, 1, 3), (2,), (1,), (1,))[0, 0]
         array([ 1., 11., 10.])
     """
-    batch, channels, *spatial = input_shape
-    dims = len(spatial)
-    pads = tuple(pads) if pads is not None else ((0, 0),) * dims
-    padded_size = _padded(spatial, pads)
-    out_size = _out_size(padded_size, kernel_size, stride, dilation)
+    batch, channels, spatial, pads, padded_size, out_size = _fold_geometry(input_shape, kernel_size, stride,
+                                                                           dilation, pads)  # fmt: skip
     upstream = g.reshape(channels, *out_size, batch)  # (C, L·N) -> (C, *out, N)
-    scale = weights.reshape(channels, -1, *(1,) * (dims + 1))  # (C, Πk) -> (C, Πk, 1, ..., 1)
+    scale = weights.reshape(channels, -1, *(1,) * (len(spatial) + 1))  # (C, Πk) -> (C, Πk, 1, ..., 1)
     total = np.zeros((channels, *padded_size, batch), dtype=np.result_type(g, weights))
     scaled = np.empty(upstream.shape, dtype=total.dtype)  # (C, *out, N), reused by every tap
     for t, (_, where) in enumerate(_batch_last_taps(tuple(kernel_size), tuple(stride), tuple(dilation),
@@ -232,5 +241,4 @@ def fold_scaled_taps(
         np.multiply(upstream, scale[:, t], out=scaled)  # this tap of every window: weight × upstream gradient
         target = total[where]
         np.add(target, scaled, out=target)  # onto the positions the tap read
-    inside = total[_interior(spatial, pads)]  # (C, *spatial, N)
-    return inside.transpose(dims + 1, 0, *range(1, dims + 1))  # -> (N, C, *spatial), a view: the batch innermost
+    return _unpadded(total, spatial, pads)
