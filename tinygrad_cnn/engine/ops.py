@@ -462,12 +462,12 @@ class DepthwiseWindows(Function):
         self.in_shape, self.w_shape, self.geometry = a.shape, weight.shape, (kernel_size, stride, dilation, pads)
         cols = window_columns(a, kernel_size, stride, dilation, pads)  # (C·Πk, L·N)
         self.cols = cols.reshape(channels, cols.shape[0] // channels, cols.shape[1])  # -> (C, Πk, L·N)
-        self.w = weight.reshape(channels, 1, -1)  # (C, 1, *k) -> (C, 1, Πk)
-        return _matmul(self.w, self.cols).reshape(channels, -1)  # (C, 1, Πk) @ (C, Πk, L·N) -> (C, L·N)
+        self.w = weight.reshape(channels, -1)  # (C, 1, *k) -> (C, Πk)
+        return _matmul(self.w[:, None, :], self.cols).reshape(channels, -1)  # (C, 1, Πk) @ (C, Πk, L·N) -> (C, L·N)
 
     def backward(self, g):
         channels = self.in_shape[1]
-        gx = fold_scaled_taps(g, self.w.reshape(channels, -1), self.in_shape, *self.geometry) \
+        gx = fold_scaled_taps(g, self.w, self.in_shape, *self.geometry) \
             if self.needs_input_grad[0] else None  # fmt: skip
         gw = _matmul(self.cols, g.reshape(channels, -1, 1)).reshape(self.w_shape) \
             if self.needs_input_grad[1] else None  # (C, Πk, L·N) @ (C, L·N, 1) -> (C, Πk, 1)  # fmt: skip
@@ -487,8 +487,7 @@ class WindowMax(Function):
         return out
 
     def backward(self, g):
-        kernel_size, stride, dilation, pads = self.geometry
-        return (scatter_to_taps(g, self.taps, self.in_shape, kernel_size, stride, dilation, pads),)
+        return (scatter_to_taps(g, self.taps, self.in_shape, *self.geometry),)  # kernel, stride, dilation, pads
 
 
 PRIMITIVES: tuple[type[Function], ...] = (

@@ -401,7 +401,8 @@ class Subsampling(nn.Module):
     over past the last whole window are dropped, as pooling drops them.
 
     The window sums are taken as k strided rows added, then k strided columns added: slices of the input, no
-    window copy (10× faster than a reduction over tiny window axes).
+    window copy (measured on S2's 64×6×28² input, forward and backward: 3.2 ms, against 7.5 ms for a reshape to
+    tiny window axes and a sum over them).
 
     Examples:
         >>> s2 = Subsampling(1)
@@ -466,7 +467,7 @@ class PartialConv2d(nn.Module):
         self.table = _table("PartialConv2d", table)
         if not self.table:
             raise ValueError("PartialConv2d: the table needs at least one output map")
-        self.in_channels = max(max(maps) for maps in self.table) + 1 if self.table else 0
+        self.in_channels = max(max(maps) for maps in self.table) + 1
         self.maps = nn.ModuleList([nn.Conv2d(len(maps), 1, kernel_size, generator=generator) for maps in self.table])
 
     def full_weight(self, channels: int) -> Tensor:
