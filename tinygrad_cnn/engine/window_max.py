@@ -240,13 +240,15 @@ def _running_max(phases, taps, best, chosen, larger, newer, nan_rule: bool) -> N
     (phase, shift), *rest = taps
     np.copyto(best, phases[phase, shift : shift + span])  # tap 0 of every window
     chosen.fill(0)
+    # The mask as 0/1 bytes when the taps are bytes too: int8 × int8 needs no cast (3 % of a 3×3 pooling, A/B)
+    flags = larger.view(np.int8) if chosen.dtype == np.int8 else larger
     for t, (phase, shift) in enumerate(rest, start=1):
         tap = phases[phase, shift : shift + span]  # this tap of every window: contiguous
         np.greater(tap, best, out=larger)  # where this tap takes over (a tie keeps the earlier tap)
         if nan_rule:
             larger |= np.isnan(tap) & ~np.isnan(best)
         np.maximum(best, tap, out=best)  # NumPy keeps the first argument on a tie and propagates NaN
-        np.multiply(larger, chosen.dtype.type(t), out=newer)  # t where this tap takes over, else 0 ...
+        np.multiply(flags, chosen.dtype.type(t), out=newer)  # t where this tap takes over, else 0 ...
         np.maximum(chosen, newer, out=chosen)  # ... and every earlier tap is < t: arithmetic, no masked copy
 
 
