@@ -54,6 +54,14 @@ def test_backward_computes_with_the_small_buffer_and_restores_the_callers(monkey
     assert seen == [UFUNC_BUFFER]
 
 
+def test_the_callers_error_settings_are_untouched():
+    x = Tensor(np.linspace(-1, 1, 12).reshape(3, 4), requires_grad=True)
+    with np.errstate(over="raise", under="ignore", divide="warn", invalid="print"):
+        before = np.geterr()
+        (x * x).sum().backward()
+        assert np.geterr() == before
+
+
 def test_a_backward_that_fails_still_restores_the_callers_buffer():
     w = Tensor(np.ones(3), requires_grad=True)
     loss = (w * w).sum()
