@@ -130,9 +130,11 @@ def assert_close(actual, expected) -> None:
 @pytest.mark.parametrize("dims", [1, 2])
 @given(data=st.data())
 def test_max_pool_equals_loop_reference_and_numpy(dims, data):
+    """With a gradient to come (maxima and taps) and without (the maxima alone: evaluation)."""
     case = data.draw(S.pool_geometries("max", dims=dims), label="case")
     x = S.seeded_array(case["seed"], case["x_shape"])
     out = MAX_POOL[dims](Tensor(x), **case["kwargs"]).numpy()
+    np.testing.assert_array_equal(MAX_POOL[dims](Tensor(x, requires_grad=True), **case["kwargs"]).numpy(), out)
     kernel, stride, padding, dilation = geometry(case["kwargs"], dims)
     sizes = [pool_output_size(n, k, s, p, d, case["kwargs"]["ceil_mode"])
              for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation)]  # fmt: skip

@@ -2,10 +2,11 @@
 
 ``window_max`` equals the maximum of the windows of the input padded with the lowest value, and names the tap
 of the *first* maximum (row-major over the kernel; NaN counts as the largest, the first NaN wins), against
-``argmax`` over NumPy's ``sliding_window_view`` of ``np.pad``; ``scatter_to_taps`` is the adjoint of picking
-those taps (what lands in the padding is dropped); splitting into phases and merging back are adjoint, and merge
-undoes split. Whatever the chunk size, the results are the same to the bit. The
-``WindowMax`` op passes ``gradcheck`` in float64, with and without padding. Geometries are drawn by Hypothesis.
+``argmax`` over NumPy's ``sliding_window_view`` of ``np.pad``; the maxima found alone (no taps: a pass without
+gradient) are the same; ``scatter_to_taps`` is the adjoint of picking those taps (what lands in the padding is
+dropped); splitting into phases and merging back are adjoint, and merge undoes split. Whatever the chunk size,
+the results are the same to the bit. The ``WindowMax`` op passes ``gradcheck`` in float64, with and without
+padding. Geometries are drawn by Hypothesis.
 """
 
 from __future__ import annotations
@@ -89,6 +90,21 @@ def test_window_max_gives_the_maximum_and_the_tap_of_the_first_one(chunk_bytes, 
     np.testing.assert_array_equal(taps, np.argmax(flat, axis=-1))
     np.testing.assert_array_equal(maxima, np.max(flat, axis=-1))  # NaN where a window holds one
     assert maxima.shape == taps.shape == (*x.shape[:2], *case["out"]) and taps.dtype == np.int8
+
+
+@CHUNKING
+@given(padded_window_cases(), st.sampled_from(["distinct", "ties", "nan", "-inf"]))
+def test_the_maxima_alone_are_the_maxima_found_with_the_taps(chunk_bytes, case, kind):
+    """``with_taps=False`` (a forward pass that needs no gradient) gives the same maxima, NaN and −∞ included,
+    and no taps."""
+    x = values(case, kind)
+    geometry = case["kernel"], case["stride"], case["dilation"], case["out"], case["pads"]
+    with chunking(chunk_bytes):
+        alone, none = window_max(x, *geometry, with_taps=False)
+        maxima, _ = window_max(x, *geometry)
+    assert none is None and alone.shape == maxima.shape and alone.dtype == x.dtype
+    np.testing.assert_array_equal(alone, maxima)
+    np.testing.assert_array_equal(alone, np.max(flat_windows(x, case), axis=-1))
 
 
 @CHUNKING

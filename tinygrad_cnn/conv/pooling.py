@@ -31,6 +31,7 @@ import numpy as np
 
 from ..engine import ops
 from ..engine.args import batched, flag, int_tuple, is_int
+from ..engine.autograd import is_grad_enabled
 from ..engine.tensor import Tensor, apply
 from ..engine.window_max import lowest, window_max
 from .convolution import IntOrTuple
@@ -64,12 +65,14 @@ def windowed_max_pool(x: Tensor, window: Window, return_indices: bool = False) -
 
     One pass over the kernel taps (:func:`~tinygrad_cnn.engine.window_max.window_max`, which pads as it goes)
     gives the maxima and the tap of the first maximum of each window: the gradient goes there, and so do the
-    indices."""
+    indices. When neither is wanted (no gradient, as in evaluation, and no indices), only the maxima are found."""
     dims = window.dims
     x, unbatched = batched(window.name, x, dims)
     pads, out_size = _pool_pads(x.shape[2:], window)
-    maxima, taps = window_max(x.data, window.kernel, window.stride, window.dilation, out_size, pads)  # (N, C, *out)
-    if any(map(any, pads)):
+    with_taps = return_indices or (x.requires_grad and is_grad_enabled())
+    maxima, taps = window_max(x.data, window.kernel, window.stride, window.dilation, out_size, pads,
+                              with_taps=with_taps)  # (N, C, *out)  # fmt: skip
+    if with_taps and any(map(any, pads)):
         _skip_padding(maxima, taps, x.shape[2:], out_size, window)
     out = apply(ops.WindowMax, x, kernel_size=window.kernel, stride=window.stride, dilation=window.dilation,
                 pads=pads, found=(maxima, taps))  # (N, C, *out)  # fmt: skip

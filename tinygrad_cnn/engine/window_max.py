@@ -194,17 +194,24 @@ def window_max(
     dilation: Sequence[int],
     out_size: Sequence[int] | None = None,
     pads: Pads | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+    *,
+    with_taps: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None]:
     """The maximum of every window of ``x`` ``(N, C, *spatial)`` and the tap that holds it, each ``(N, C, *out)``.
 
     ``pads`` (``(before, after)`` per spatial axis) pads with :func:`lowest`, which never replaces a running
     maximum; where a whole window is padding, or its maximum ties with padding before it, the tap points into
     the padding (max pooling resolves that). Tap by tap (row-major): a tap replaces the running maximum only
     where it is *strictly* larger, so of tied maxima the first wins, and where it is NaN and the running maximum
-    is not. Taps are int8 (int16, int64 for larger kernels)."""
+    is not. Taps are int8 (int16, int64 for larger kernels). With ``with_taps=False`` only the maxima are
+    found, one ``np.maximum`` per tap instead of four passes (a forward pass that needs no gradient), and the
+    taps are None: the same maxima, NaN included."""
     layout = PhaseLayout.of(x.shape, kernel_size, stride, dilation, pads, out_size)
     blocks = np.ascontiguousarray(x).reshape(-1, *x.shape[2:])  # (N, C, *spatial) -> (N·C, *spatial)
     maxima = np.empty((len(blocks), *layout.out_size), x.dtype)  # (N·C, *out)
+    if not with_taps:
+        _maxima_only(blocks, maxima, layout)
+        return maxima.reshape(*x.shape[:2], *layout.out_size), None
     taps = np.empty(maxima.shape, _tap_dtype(len(layout.taps)))
     size = layout.chunk_blocks(x.itemsize) * layout.block  # scratch arrays for one chunk, reused by the next
     padded = None if layout.unsplit else np.full((layout.phases, size), lowest(x.dtype), x.dtype)  # padding once
@@ -224,6 +231,25 @@ def window_max(
             maxima[chunk] = layout.outputs(best, b)
             taps[chunk] = layout.outputs(chosen, b)
     return maxima.reshape(*x.shape[:2], *layout.out_size), taps.reshape(*x.shape[:2], *layout.out_size)
+
+
+def _maxima_only(blocks: np.ndarray, maxima: np.ndarray, layout: PhaseLayout) -> None:
+    """:func:`window_max`'s maxima without the taps, into ``maxima`` ``(N·C, *out)``: chunk by chunk, tap 0 copied
+    and every later tap taken in with ``np.maximum`` (which propagates NaN)."""
+    size = layout.chunk_blocks(blocks.itemsize) * layout.block
+    padded = None if layout.unsplit else np.full((layout.phases, size), lowest(blocks.dtype), blocks.dtype)
+    best = np.empty(size, blocks.dtype)
+    for chunk in layout.chunks(blocks.itemsize):
+        b = chunk.stop - chunk.start
+        span = layout.span(b)
+        phases = blocks[chunk].reshape(1, -1) if padded is None else layout.split(blocks[chunk], padded)
+        running = maxima[chunk].reshape(-1) if layout.dense else best[:span]
+        (phase, shift), *rest = layout.taps
+        np.copyto(running, phases[phase, shift : shift + span])
+        for phase, shift in rest:
+            np.maximum(running, phases[phase, shift : shift + span], out=running)
+        if not layout.dense:
+            maxima[chunk] = layout.outputs(best, b)
 
 
 def _tap_dtype(count: int) -> np.dtype:
