@@ -209,47 +209,30 @@ def window_max(
     layout = PhaseLayout.of(x.shape, kernel_size, stride, dilation, pads, out_size)
     blocks = np.ascontiguousarray(x).reshape(-1, *x.shape[2:])  # (N, C, *spatial) -> (N·C, *spatial)
     maxima = np.empty((len(blocks), *layout.out_size), x.dtype)  # (N·C, *out)
-    if not with_taps:
-        _maxima_only(blocks, maxima, layout)
-        return maxima.reshape(*x.shape[:2], *layout.out_size), None
-    taps = np.empty(maxima.shape, _tap_dtype(len(layout.taps)))
+    taps = np.empty(maxima.shape, _tap_dtype(len(layout.taps))) if with_taps else None
     size = layout.chunk_blocks(x.itemsize) * layout.block  # scratch arrays for one chunk, reused by the next
     padded = None if layout.unsplit else np.full((layout.phases, size), lowest(x.dtype), x.dtype)  # padding once
-    best, chosen, larger, newer = (np.empty(size, dtype) for dtype in (x.dtype, taps.dtype, bool, taps.dtype))
+    best = np.empty(size, x.dtype)
+    if taps is not None:
+        chosen, larger, newer = (np.empty(size, dtype) for dtype in (taps.dtype, bool, taps.dtype))
     for chunk in layout.chunks(x.itemsize):
         b = chunk.stop - chunk.start
         span = layout.span(b)
         phases = blocks[chunk].reshape(1, -1) if padded is None else layout.split(blocks[chunk], padded)
-        if layout.dense:  # the outputs fill the phases' blocks: the loop writes them in place
-            scratch = maxima[chunk].reshape(-1), taps[chunk].reshape(-1), larger[:span], newer[:span]
+        running = maxima[chunk].reshape(-1) if layout.dense else best[:span]  # dense: written in place
+        if taps is None:
+            _running_max_alone(phases, layout.taps, running)
         else:
-            scratch = best[:span], chosen[:span], larger[:span], newer[:span]
-        _running_max(phases, layout.taps, *scratch, nan_rule=False)
-        if x.dtype.kind == "f" and np.isnan(scratch[0]).any():  # NaN propagates to the maximum: one check
-            _running_max(phases, layout.taps, *scratch, nan_rule=True)
+            scratch = running, (taps[chunk].reshape(-1) if layout.dense else chosen[:span]), larger[:span], newer[:span]
+            _running_max(phases, layout.taps, *scratch, nan_rule=False)
+            if x.dtype.kind == "f" and np.isnan(running).any():  # NaN propagates to the maximum: one check
+                _running_max(phases, layout.taps, *scratch, nan_rule=True)
         if not layout.dense:
             maxima[chunk] = layout.outputs(best, b)
-            taps[chunk] = layout.outputs(chosen, b)
-    return maxima.reshape(*x.shape[:2], *layout.out_size), taps.reshape(*x.shape[:2], *layout.out_size)
-
-
-def _maxima_only(blocks: np.ndarray, maxima: np.ndarray, layout: PhaseLayout) -> None:
-    """:func:`window_max`'s maxima without the taps, into ``maxima`` ``(N·C, *out)``: chunk by chunk, tap 0 copied
-    and every later tap taken in with ``np.maximum`` (which propagates NaN)."""
-    size = layout.chunk_blocks(blocks.itemsize) * layout.block
-    padded = None if layout.unsplit else np.full((layout.phases, size), lowest(blocks.dtype), blocks.dtype)
-    best = np.empty(size, blocks.dtype)
-    for chunk in layout.chunks(blocks.itemsize):
-        b = chunk.stop - chunk.start
-        span = layout.span(b)
-        phases = blocks[chunk].reshape(1, -1) if padded is None else layout.split(blocks[chunk], padded)
-        running = maxima[chunk].reshape(-1) if layout.dense else best[:span]
-        (phase, shift), *rest = layout.taps
-        np.copyto(running, phases[phase, shift : shift + span])
-        for phase, shift in rest:
-            np.maximum(running, phases[phase, shift : shift + span], out=running)
-        if not layout.dense:
-            maxima[chunk] = layout.outputs(best, b)
+            if taps is not None:
+                taps[chunk] = layout.outputs(chosen, b)
+    out_shape = (*x.shape[:2], *layout.out_size)
+    return maxima.reshape(out_shape), None if taps is None else taps.reshape(out_shape)
 
 
 def _tap_dtype(count: int) -> np.dtype:
@@ -257,6 +240,16 @@ def _tap_dtype(count: int) -> np.dtype:
         if count <= np.iinfo(dtype).max:
             return np.dtype(dtype)
     return np.dtype(np.int64)
+
+
+def _running_max_alone(phases, taps, best) -> None:
+    """The tap loop without the taps: tap 0 copied into ``best``, every later tap taken in with ``np.maximum``
+    (which propagates NaN)."""
+    span = len(best)
+    (phase, shift), *rest = taps
+    np.copyto(best, phases[phase, shift : shift + span])
+    for phase, shift in rest:
+        np.maximum(best, phases[phase, shift : shift + span], out=best)
 
 
 def _running_max(phases, taps, best, chosen, larger, newer, nan_rule: bool) -> None:
