@@ -410,6 +410,18 @@ def test_getitem_repeated_indices_accumulate():
     np.testing.assert_array_equal(x.grad.numpy(), [[1, 0, 1, 1]] * 3)
 
 
+@given(st.lists(st.integers(-6, 5), max_size=12), st.sampled_from([np.int64, np.int8, np.uint8]))
+def test_an_index_selects_each_element_once_exactly_when_its_integers_are_distinct_and_of_one_sign(values, dtype):
+    """The check that lets ``Getitem``'s gradient be a plain scatter (else ``np.add.at``), against a set."""
+    if dtype == np.uint8:
+        values = [abs(v) for v in values]
+    index = np.array(values, dtype=dtype)
+    one_sign = all(v >= 0 for v in values) or all(v < 0 for v in values)
+    assert ops._selects_each_once(index) == (one_sign and len(set(values)) == len(values))
+    assert ops._selects_each_once((slice(None), index.reshape(-1, 1) if values else index)) == \
+        ops._selects_each_once(index)  # fmt: skip
+
+
 @given(data=st.data())
 def test_pad_with_numpy_pad_width(data):
     shape = data.draw(S.shapes(min_dims=1), label="shape")  # np.pad itself rejects a 0-d array
