@@ -20,10 +20,10 @@ Every tensor workload is first run once by each engine and the results compared 
 result), then timed *interleaved* (rounds of three calls of each engine, each block after a pause of ``--settle``
 seconds and one untimed call, so no engine shares the cores with another's spinning thread pool: see ``harness``),
 in one process, with the same thread count for NumPy's BLAS and for torch (set before NumPy loads), in float32.
-Medians of the calls, CPU time next
-to wall time, ratios ours/peer, the load average with every section (a warning when the host is busy), and the
-issue's targets, met or missed. A peer that is not installed is skipped and named. The benchmark is never part of
-the test suite's verdict (the suite runs it once with ``--quick`` to see that it runs).
+Medians of the calls, CPU time next to wall time, ratios ours/peer, the load average with every section (a
+warning when the host is busy), and the issue's targets, met or missed. A peer that is not installed is skipped
+and named. The benchmark is never part of the test suite's verdict (the suite runs it once with ``--quick`` to see
+that it runs).
 
 Results: ``DIR/results.md`` and ``DIR/results.json`` (``results-quick.*`` with ``--quick``); DIR defaults to
 ``benchmarks/results``.

@@ -223,7 +223,8 @@ def fold_scaled_taps(
 ) -> np.ndarray:
     """:func:`fold_columns` of the columns ``weights[c, t] · g[c, :]`` (channel ``c``'s tap ``t`` scaled by its own
     weight: the input gradient of a depthwise convolution), without making them: for each tap, ``g`` ``(C, L·N)``
-    times that tap's weights ``(C,)``, in one cache-sized scratch array, added onto the positions the tap read.
+    times that tap's weights ``(C,)``, in one scratch array the size of ``g`` (reused by every tap), added onto the
+    positions the tap read.
 
     Examples:
         >>> g = np.ones((1, 2))                                          # (C, L·N): two windows of one image
