@@ -122,6 +122,24 @@ def test_max_pool_routes_tied_gradients_as_pytorch_does(dims, data):
 
 @pytest.mark.parametrize("dims", [1, 2])
 @given(data=st.data())
+def test_max_pool_gradient_is_pytorchs_to_the_bit_in_float32(dims, data):
+    """Inputs from {0, 1, 2} in float32: overlapping windows often choose the same input, and its gradient is
+    their sum, added in window order, as PyTorch's CPU kernel adds it. The same bits, not just close."""
+    case = data.draw(S.pool_geometries("max", dims=dims), label="case")
+    rng = np.random.default_rng(case["seed"])
+    x = rng.integers(0, 3, case["x_shape"]).astype(np.float32)
+    assume(np.isfinite(getattr(R, f"max_pool{dims}d_reference")(x, **case["kwargs"])).all())  # else torch aborts
+    xt = Tensor(x, requires_grad=True)
+    out = getattr(F, f"max_pool{dims}d")(xt, **case["kwargs"])
+    upstream = (rng.standard_normal(out.shape) * 10.0 ** rng.integers(-4, 5, out.shape)).astype(np.float32)
+    out.backward(upstream)
+    theirs = torch.from_numpy(x.copy()).requires_grad_()
+    getattr(TF, f"max_pool{dims}d")(theirs, **case["kwargs"]).backward(torch.from_numpy(upstream))
+    np.testing.assert_array_equal(xt.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+@given(data=st.data())
 def test_avg_pool_and_its_gradient_match_pytorch(dims, data):
     case = data.draw(S.pool_geometries("avg", dims=dims), label="case")
     ours, theirs = ours_and_theirs([S.seeded_array(case["seed"], case["x_shape"])])

@@ -1,17 +1,18 @@
 """The maxima of windows in the phase layout (``tinygrad_cnn.engine.window_max``).
 
 ``window_max`` equals the maximum of the windows of the input padded with the lowest value, and names the tap
-of the *first* maximum (row-major over the kernel; NaN counts as the largest, the first NaN wins), against
-``argmax`` over NumPy's ``sliding_window_view`` of ``np.pad``; the maxima found alone (no taps: a pass without
-gradient) are the same; ``scatter_to_taps`` is the adjoint of picking those taps (what lands in the padding is
-dropped); splitting into phases and merging back are adjoint, and merge undoes split. Whatever the chunk size,
-the results are the same to the bit. The ``WindowMax`` op passes ``gradcheck`` in float64, with and without
-padding. Geometries are drawn by Hypothesis.
+of the *first* maximum (row-major over the kernel; NaN counts as the largest, the first NaN wins; never a tap in
+the padding), against ``argmax`` over NumPy's ``sliding_window_view`` of ``np.pad``; the maxima found alone (no
+taps: a pass without gradient) are the same; ``scatter_to_taps`` is the adjoint of picking those taps, and adds
+overlapping windows' gradients in window order; splitting into phases puts every value where the layout says.
+Whatever the chunk size, the results are the same to the bit. The ``WindowMax`` op passes ``gradcheck`` in
+float64, with and without padding. Geometries are drawn by Hypothesis.
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from unittest.mock import patch
 
 import numpy as np
@@ -58,6 +59,20 @@ def flat_windows(x: np.ndarray, case: dict) -> np.ndarray:
     return every[(slice(None), slice(None), *starts, *taps)].reshape(*x.shape[:2], *out, -1)
 
 
+def inside_windows(case: dict) -> np.ndarray:
+    """Which taps of each window lie inside the input, ``(N, C, *out, Πkernel)``: bool, the padding False."""
+    return flat_windows(np.ones(case["shape"], bool), case)
+
+
+def first_maximum_inside(x: np.ndarray, case: dict) -> np.ndarray:
+    """The oracle's taps: the first maximum of each window (``argmax``: the first NaN too); where the maximum is
+    the padding's value, the first tap inside the input, and −1 where there is none."""
+    flat, inside = flat_windows(x, case), inside_windows(case)
+    taps = np.argmax(flat, axis=-1)
+    stuck = np.max(flat, axis=-1) == lowest(x.dtype)
+    return np.where(stuck, np.where(inside.any(axis=-1), np.argmax(inside, axis=-1), -1), taps)
+
+
 def values(case: dict, kind: str) -> np.ndarray:
     rng = np.random.default_rng(case["seed"])
     if kind == "distinct":
@@ -74,20 +89,23 @@ def values(case: dict, kind: str) -> np.ndarray:
 CHUNKING = pytest.mark.parametrize("chunk_bytes", [1 << 19, 8], ids=["one chunk", "a chunk per block"])
 
 
-def chunking(chunk_bytes: int) -> AbstractContextManager:
-    return patch.object(wm, "CHUNK_BYTES", chunk_bytes)
+@contextmanager
+def chunking(chunk_bytes: int) -> Iterator[None]:
+    """``CHUNK_BYTES`` for the maxima; for the gradient's scatter, a chunk of ``chunk_bytes // 32`` windows."""
+    with patch.object(wm, "CHUNK_BYTES", chunk_bytes), patch.object(wm, "SCATTER_WINDOWS", max(1, chunk_bytes // 32)):
+        yield
 
 
 @CHUNKING
 @given(padded_window_cases(), st.sampled_from(["distinct", "ties", "nan", "-inf"]))
 def test_window_max_gives_the_maximum_and_the_tap_of_the_first_one(chunk_bytes, case, kind):
     """Against ``argmax`` over the flattened windows of the padded input, which takes the first maximum and the
-    first NaN (and, where the maximum is −∞, the first −∞: padding or not)."""
+    first NaN; where the maximum is −∞, the first −∞ inside the input (−1 if the window is all padding)."""
     x = values(case, kind)
     flat = flat_windows(x, case)
     with chunking(chunk_bytes):
         maxima, taps = window_max(x, case["kernel"], case["stride"], case["dilation"], case["out"], case["pads"])
-    np.testing.assert_array_equal(taps, np.argmax(flat, axis=-1))
+    np.testing.assert_array_equal(taps, first_maximum_inside(x, case))
     np.testing.assert_array_equal(maxima, np.max(flat, axis=-1))  # NaN where a window holds one
     assert maxima.shape == taps.shape == (*x.shape[:2], *case["out"]) and taps.dtype == np.int8
 
@@ -110,14 +128,15 @@ def test_the_maxima_alone_are_the_maxima_found_with_the_taps(chunk_bytes, case, 
 @CHUNKING
 @given(padded_window_cases(), st.booleans())
 def test_scatter_to_taps_is_the_adjoint_of_picking_the_taps(chunk_bytes, case, some_none):
-    """<pick(pad(x)), g> == <x, scatter_to_taps(g)>, with −1 (no tap) in some windows, and picks in the padding
-    (zero there: the padding is not the input's); overlapping windows or not."""
+    """<pick(pad(x)), g> == <x, scatter_to_taps(g)>, with −1 (no tap) in some windows; every other tap inside the
+    input, as ``window_max`` gives them; overlapping windows or not."""
     rng = np.random.default_rng(case["seed"])
     x = rng.standard_normal(case["shape"])
     count = int(np.prod(case["kernel"]))
     taps = rng.integers(-1 if some_none else 0, count, (*x.shape[:2], *case["out"]))
-    flat = flat_windows(x, case)  # padded with −∞ ...
-    flat = np.where(np.isneginf(flat), 0.0, flat)  # ... which counts as 0 here: x holds no −∞
+    inside = np.take_along_axis(inside_windows(case), np.maximum(taps, 0)[..., None], axis=-1)[..., 0]
+    taps = np.where(inside, taps, -1)  # a tap in the padding: none
+    flat = flat_windows(x, case)
     picked = np.where(taps >= 0, np.take_along_axis(flat, np.maximum(taps, 0)[..., None], axis=-1)[..., 0], 0.0)
     g = rng.standard_normal(taps.shape)
     with chunking(chunk_bytes):
@@ -126,18 +145,29 @@ def test_scatter_to_taps_is_the_adjoint_of_picking_the_taps(chunk_bytes, case, s
 
 
 @given(padded_window_cases())
-def test_merge_undoes_split_and_is_its_adjoint(case):
-    """``merge(split(x)) == x``; and with zero padding ``<split(x), p> == <x, merge(p)>``."""
+def test_split_puts_each_value_in_its_phase(case):
+    """Tap ``t`` of window ``o`` is ``phases[phase, i·block + Σ o_a·step_a + shift]`` (the layout's ``taps`` and
+    :meth:`~PhaseLayout.outputs`): the value of the padded input the window reads there."""
     layout = PhaseLayout.of(case["shape"], case["kernel"], case["stride"], case["dilation"], case["pads"])
     rng = np.random.default_rng(case["seed"])
-    blocks = rng.standard_normal((int(np.prod(case["shape"][:2])), *case["shape"][2:]))  # (N·C, *spatial)
-    phases = layout.split(blocks, np.zeros((layout.phases, len(blocks) * layout.block)))
-    merged = np.empty_like(blocks)
-    layout.merge(phases, merged)
-    np.testing.assert_array_equal(merged, blocks)
-    p = rng.standard_normal(phases.shape)
-    layout.merge(p, merged)
-    np.testing.assert_allclose(np.sum(phases * p), np.sum(blocks * merged), rtol=1e-12)
+    x = rng.standard_normal(case["shape"])
+    blocks = x.reshape(-1, *case["shape"][2:])  # (N·C, *spatial)
+    filled = np.full((layout.phases, len(blocks) * layout.block + max(s for _, s in layout.taps)), -np.inf)
+    phases = layout.split(blocks, filled)
+    flat = flat_windows(x, case).reshape(len(blocks), *case["out"], -1)  # (N·C, *out, Πkernel)
+    for t, (phase, shift) in enumerate(layout.taps):
+        read = layout.outputs(filled[phase, shift:], len(blocks))  # (N·C, *out)
+        np.testing.assert_array_equal(read, flat[..., t])
+    assert phases.shape == (layout.phases, len(blocks) * layout.block)
+
+
+def test_overlapping_windows_add_in_window_order():
+    """Three windows that chose the same input value: its gradient is ``(g[0] + g[1]) + g[2]``, in window order,
+    as PyTorch's CPU kernel adds them. In float32, 1 + 10⁸ rounds to 10⁸, so this order gives 0 where the
+    taps' order (``(g[2] + g[1]) + g[0]``) would give 1."""
+    g = np.array([[[1.0, 1e8, -1e8]]], np.float32)  # (1, 1, 3): windows 0, 1, 2 of three all chose input 2
+    grad = scatter_to_taps(g, np.array([[[2, 1, 0]]]), (1, 1, 5), (3,), (1,), (1,))
+    np.testing.assert_array_equal(grad, np.zeros((1, 1, 5), np.float32))
 
 
 def test_chunks_give_the_same_bits():
@@ -153,7 +183,8 @@ def test_chunks_give_the_same_bits():
             maxima, taps = window_max(x, *geometry, pads=((1, 1), (1, 1)))
             results.append((maxima, taps, scatter_to_taps(g, taps, x.shape, *geometry, pads=((1, 1), (1, 1)))))
     with chunking(3000):
-        assert len(PhaseLayout.of(x.shape, *geometry, ((1, 1), (1, 1))).chunks(4)) > 2  # several chunks ran
+        assert len(PhaseLayout.of(x.shape, *geometry, ((1, 1), (1, 1))).chunks(4)) > 2  # several chunks ran ...
+        assert wm.SCATTER_WINDOWS < 3 * 36 < x.size // 4  # ... in the scatter too: 2 blocks of 6×6 windows each
     for result in results[1:]:
         for got, expected in zip(result, results[0]):
             np.testing.assert_array_equal(got, expected)

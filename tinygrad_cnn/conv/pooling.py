@@ -33,7 +33,7 @@ from ..engine import ops
 from ..engine.args import batched, flag, int_tuple, is_int
 from ..engine.autograd import is_grad_enabled
 from ..engine.tensor import Tensor, apply
-from ..engine.window_max import lowest, window_max
+from ..engine.window_max import TapPositions, window_max
 from .convolution import IntOrTuple
 from .geometry import Window
 
@@ -72,48 +72,19 @@ def windowed_max_pool(x: Tensor, window: Window, return_indices: bool = False) -
     with_taps = return_indices or (x.requires_grad and is_grad_enabled())
     maxima, taps = window_max(x.data, window.kernel, window.stride, window.dilation, out_size, pads,
                               with_taps=with_taps)  # (N, C, *out)  # fmt: skip
-    if with_taps and any(map(any, pads)):
-        _skip_padding(maxima, taps, x.shape[2:], out_size, window)
     out = apply(ops.WindowMax, x, kernel_size=window.kernel, stride=window.stride, dilation=window.dilation,
                 pads=pads, found=(maxima, taps))  # (N, C, *out)  # fmt: skip
     if not return_indices:
         return out[0] if unbatched else out
-    indices = Tensor(_flat_indices(taps, x.shape[2:], window))  # (N, C, *out)
+    indices = Tensor(_flat_indices(taps, x.shape[2:], pads, window))  # (N, C, *out)
     return (out[0], indices[0]) if unbatched else (out, indices)
 
 
-def _axis_starts(spatial, out_size, window: Window):
-    """Per axis, the input coordinate of each window's tap 0, shaped to broadcast over ``(*out)``."""
-    dims = len(spatial)
-    for axis, (out, s, p) in enumerate(zip(out_size, window.stride, window.padding)):
-        yield (np.arange(out) * s - p).reshape([-1 if a == axis else 1 for a in range(dims)])  # (1, .., out, .., 1)
-
-
-def _skip_padding(maxima, taps, spatial, out_size, window: Window) -> None:
-    """Where a window's maximum is −∞ (the padding's value), its first tap inside the input holds it (a real −∞
-    beats the −∞ padding before it, as in PyTorch), or none (−1) if the window lies wholly in the padding. In
-    place."""
-    stuck = maxima == lowest(maxima.dtype)  # (N, C, *out): only here can the padding tie with a real entry
-    if not stuck.any():
-        return
-    first = np.zeros(out_size, dtype=np.int64)  # (*out): the first tap of each window inside the input, row-major
-    inside = np.ones(out_size, dtype=bool)
-    for n, k, d, start in zip(spatial, window.kernel, window.dilation, _axis_starts(spatial, out_size, window)):
-        skip = np.where(start < 0, -(start // d), 0)  # ⌈−start / d⌉ taps lie before the input
-        inside = inside & (skip < k) & (start + skip * d < n)
-        first = first * k + np.minimum(skip, k - 1)
-    first = np.where(inside, first, -1)
-    taps[stuck] = np.broadcast_to(first, taps.shape)[stuck]
-
-
-def _flat_indices(taps: np.ndarray, spatial, window: Window) -> np.ndarray:
+def _flat_indices(taps: np.ndarray, spatial, pads, window: Window) -> np.ndarray:
     """The flat input position (row-major over the spatial dims) of each window's chosen tap, −1 for none."""
-    out_size = taps.shape[2:]
-    offsets = np.unravel_index(np.maximum(taps, 0), window.kernel)  # per axis (N, C, *out): the tap's offset
-    index = np.zeros(taps.shape, dtype=np.int64)
-    for n, d, start, offset in zip(spatial, window.dilation, _axis_starts(spatial, out_size, window), offsets):
-        index = index * n + (start + offset * d)
-    return np.where(taps >= 0, index, -1)
+    where = TapPositions.of(spatial, window.kernel, window.stride, window.dilation, pads, taps.shape[2:])
+    origins = where.origins.reshape(taps.shape[2:])  # (Πout,) -> (*out): broadcasts over (N, C, *out)
+    return np.where(taps >= 0, origins + where.offsets[np.maximum(taps, 0)], -1)
 
 
 def avg_pool(

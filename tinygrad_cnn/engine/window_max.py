@@ -1,4 +1,4 @@
-"""The maximum of every window and the tap that holds it (max pooling), with its adjoint, in the phase layout.
+"""The maximum of every window and the tap that holds it (max pooling), found in the phase layout; its adjoint.
 
 A stride ``s`` along an axis interleaves ``s`` *phases*: positions ``r, r + s, r + 2s, …`` for ``r < s``. Tap
 ``t`` of window ``o`` sits at ``o·s + t·d``, which is phase ``(t·d) mod s`` at position ``o + ⌊t·d/s⌋``: in its
@@ -9,8 +9,13 @@ also covers the positions between the output's rows and between blocks; those ar
 
 Why: NumPy's loops are several times faster on contiguous 1-D runs than on strided or 2-D views (every
 ``s``-th value, or rows of 16), and the blocks are walked in chunks that stay in the CPU's cache, so every tap
-costs a few fast passes. Where the windows tile the input (2×2 pooling with stride 2), the outputs are the phases'
-own coordinates, and the gradient of each tap goes straight into place.
+costs a few fast passes.
+
+The gradient needs no phases: each window's chosen tap is one flat position in the input (its window's origin
+plus the tap's offset, :class:`TapPositions`), and one ``np.add.at`` per chunk adds the windows' gradients there,
+in window order (PyTorch's order, so overlapping windows sum to the same float32 bits). That is one pass where a
+tap-by-tap scatter into the phases took three per tap and a merge. Where the windows tile the input (2×2 pooling
+with stride 2) each tap's share is written straight into place.
 
 Tap numbers are row-major flat indices into the kernel (``np.unravel_index`` gives the per-axis offsets).
 Of tied maxima the first tap wins (PyTorch's rule); NaN counts as the largest value, and the first NaN wins.
@@ -41,10 +46,11 @@ import numpy as np
 
 from ..shapes import conv_output_size
 
-__all__ = ["window_max", "scatter_to_taps", "lowest", "PhaseLayout"]
+__all__ = ["window_max", "scatter_to_taps", "lowest", "PhaseLayout", "TapPositions"]
 
 Pads = Sequence[tuple[int, int]]
 CHUNK_BYTES = 1 << 19  # the phases of one chunk of blocks: with the running arrays, well inside a core's L2 cache
+SCATTER_WINDOWS = 1 << 14  # windows per chunk of the gradient's scatter: their positions stay in cache
 
 
 def lowest(dtype: np.dtype) -> float | int | bool:
@@ -158,13 +164,6 @@ class PhaseLayout:
             boxes[(phase, slice(None), *box)] = x[(slice(None), *part)]
         return phases
 
-    def merge(self, phases: np.ndarray, out: np.ndarray) -> None:
-        """The adjoint of :meth:`split` (padding dropped): phases ``(S, b·block)`` into blocks ``out``
-        ``(b, *spatial)``. The interiors tile the blocks, so every position is written once."""
-        boxes = phases.reshape(self.phases, len(out), *self.phase_size)  # (S, b, *phase_size)
-        for phase, box, part in self.interiors:
-            out[(slice(None), *part)] = boxes[(phase, slice(None), *box)]
-
     def outputs(self, flat: np.ndarray, blocks: int) -> np.ndarray:
         """The outputs ``(b, *out)`` among flat positions ``(≥ b·block)``: a view."""
         return flat[: blocks * self.block].reshape(blocks, *self.phase_size)[(slice(None), *map(slice, self.out_size))]
@@ -187,6 +186,52 @@ def _layout(cls, shape, kernel_size, stride, dilation, pads, out_size) -> PhaseL
     return cls(shape, stride, pads, out_size, phase_size, tuple(taps))
 
 
+@dataclass(frozen=True, eq=False)
+class TapPositions:
+    """Where each tap of each window lies in a block ``(*spatial)`` of the *unpadded* input, flat row-major: tap
+    ``t`` of window ``o`` is at ``origins[o] + offsets[t]``. Only a tap inside the input is a place in it (a window
+    that starts in the padding has an origin before its first row or column). Read-only; built once per geometry.
+
+    Examples:
+        >>> where = TapPositions.of((4, 5), (2, 2), (2, 2), (1, 1), ((0, 0), (1, 0)), (2, 3))
+        >>> where.offsets, where.origins   # taps: (0,0) (0,1) (1,0) (1,1); windows start at columns -1, 1, 3
+        (array([0, 1, 5, 6]), array([-1,  1,  3,  9, 11, 13]))
+    """
+
+    block: int  # Πspatial
+    offsets: np.ndarray  # (Πkernel,), row-major over the kernel
+    origins: np.ndarray  # (Πout,), row-major over the output
+
+    @classmethod
+    def of(
+        cls,
+        spatial: Sequence[int],
+        kernel_size: Sequence[int],
+        stride: Sequence[int],
+        dilation: Sequence[int],
+        pads: Pads,
+        out_size: Sequence[int],
+    ) -> TapPositions:
+        befores = tuple(int(before) for before, _ in pads)
+        return _positions(cls, tuple(spatial), tuple(kernel_size), tuple(stride), tuple(dilation), befores,
+                          tuple(out_size))  # fmt: skip
+
+
+@lru_cache(maxsize=256)
+def _positions(cls, spatial, kernel_size, stride, dilation, befores, out_size) -> TapPositions:
+    """:meth:`TapPositions.of`: per axis, tap ``t`` is ``t·d`` past its window's start ``o·s − before``, and a
+    row-major step of ``Π spatial[a+1:]``; the flat positions are the sums over the axes."""
+    dims = len(spatial)
+    offsets, origins = np.zeros(kernel_size, np.intp), np.zeros(out_size, np.intp)
+    for axis, (k, s, d, before, out) in enumerate(zip(kernel_size, stride, dilation, befores, out_size)):
+        step, along = prod(spatial[axis + 1 :]), [-1 if a == axis else 1 for a in range(dims)]
+        offsets = offsets + (np.arange(k) * d * step).reshape(along)  # (1, .., k, .., 1) broadcasts
+        origins = origins + ((np.arange(out) * s - before) * step).reshape(along)  # (1, .., out, .., 1)
+    offsets, origins = offsets.reshape(-1), origins.reshape(-1)  # (*kernel) -> (Πkernel,); (*out) -> (Πout,)
+    offsets.flags.writeable = origins.flags.writeable = False
+    return cls(prod(spatial), offsets, origins)
+
+
 def window_max(
     x: np.ndarray,
     kernel_size: Sequence[int],
@@ -200,10 +245,11 @@ def window_max(
     """The maximum of every window of ``x`` ``(N, C, *spatial)`` and the tap that holds it, each ``(N, C, *out)``.
 
     ``pads`` (``(before, after)`` per spatial axis) pads with :func:`lowest`, which never replaces a running
-    maximum; where a whole window is padding, or its maximum ties with padding before it, the tap points into
-    the padding (max pooling resolves that). Tap by tap (row-major): a tap replaces the running maximum only
-    where it is *strictly* larger, so of tied maxima the first wins, and where it is NaN and the running maximum
-    is not. Taps are int8 (int16, int64 for larger kernels). With ``with_taps=False`` only the maxima are
+    maximum. Tap by tap (row-major): a tap replaces the running maximum only where it is *strictly* larger, so of
+    tied maxima the first wins, and where it is NaN and the running maximum is not. A tap is never in the
+    padding: where a maximum ties with it (it is the lowest value), the first tap inside the input holds it (a
+    real −∞ beats the −∞ padding, as in PyTorch), and a window wholly in the padding has tap −1. Taps are int8
+    (int16, int64 for larger kernels). With ``with_taps=False`` only the maxima are
     found, one ``np.maximum`` per tap instead of four passes (a forward pass that needs no gradient), and the
     taps are None: the same maxima, NaN included."""
     layout = PhaseLayout.of(x.shape, kernel_size, stride, dilation, pads, out_size)
@@ -231,8 +277,30 @@ def window_max(
             maxima[chunk] = layout.outputs(best, b)
             if taps is not None:
                 taps[chunk] = layout.outputs(chosen, b)
+    if taps is not None and any(map(any, layout.pads)):
+        _skip_padding(maxima, taps, layout, kernel_size, dilation)
     out_shape = (*x.shape[:2], *layout.out_size)
     return maxima.reshape(out_shape), None if taps is None else taps.reshape(out_shape)
+
+
+def _skip_padding(maxima, taps, layout: PhaseLayout, kernel_size, dilation) -> None:
+    """Where a window's maximum is the padding's value (:func:`lowest`), its tap becomes its first tap inside the
+    input, or −1 if the window lies wholly in the padding. In place, on ``(N·C, *out)``."""
+    stuck = maxima == lowest(maxima.dtype)  # only here can the padding tie with an entry or hold the maximum
+    if not stuck.any():
+        return
+    first = np.zeros(layout.out_size, np.int64)  # (*out): the first tap of each window inside the input, row-major
+    inside = np.ones(layout.out_size, bool)
+    dims = len(layout.out_size)
+    for axis, (n, k, s, d, (before, _), out) in enumerate(zip(layout.shape[2:], kernel_size, layout.stride, dilation,
+                                                              layout.pads, layout.out_size)):  # fmt: skip
+        along = [-1 if a == axis else 1 for a in range(dims)]
+        start = (np.arange(out) * s - before).reshape(along)  # each window's start on this axis: (1, .., out, .., 1)
+        skip = np.where(start < 0, -(start // d), 0)  # ⌈−start / d⌉ taps lie before the input
+        inside = inside & (skip < k) & (start + skip * d < n)
+        first = first * k + np.minimum(skip, k - 1)
+    first = np.where(inside, first, -1)
+    taps[stuck] = np.broadcast_to(first, taps.shape)[stuck]
 
 
 def _tap_dtype(count: int) -> np.dtype:
@@ -281,43 +349,35 @@ def scatter_to_taps(
     pads: Pads | None = None,
 ) -> np.ndarray:
     """The adjoint of picking tap ``taps[o]`` of each window ``o`` (of the input padded by ``pads``): ``g``
-    ``(N, C, *out)`` added onto the input position of that tap, ``(N, C, *spatial)``. A window whose tap is −1
-    passes nothing, and what lands in the padding is dropped. Windows that overlap add, tap by tap."""
+    ``(N, C, *out)`` added onto the input position of that tap, ``(N, C, *spatial)``.
+
+    Every tap must lie inside the input (:func:`window_max`'s do) or be −1, which passes nothing. Each window's
+    tap is a flat position in its block (:class:`TapPositions`), and ``np.add.at`` adds ``g`` there: windows that
+    overlap add, in window order, as PyTorch's CPU kernel does. Where the windows tile the input, each tap's
+    share is written into place instead."""
     layout = PhaseLayout.of(input_shape, kernel_size, stride, dilation, pads, g.shape[2:])
     g_blocks = g.reshape(-1, *layout.out_size)  # (N, C, *out) -> (N·C, *out)
-    tap_blocks = taps.reshape(g_blocks.shape)
-    grad = np.empty((len(g_blocks), *input_shape[2:]), g.dtype)  # (N·C, *spatial)
     if layout.tiled:  # every input position is one tap of one window: the gradient goes straight into place
-        return _scatter_tiles(g_blocks, tap_blocks, grad, layout).reshape(input_shape)
-    size = layout.chunk_blocks(g.itemsize) * layout.block  # scratch arrays for one chunk, reused by the next
-    if not layout.dense:
-        g_flat = np.zeros(size, g.dtype)  # g in the phases' flat coordinates: zero between the outputs ...
-        taps_flat = np.full(size, -1, taps.dtype)  # ... where no tap is chosen
-    phases = np.empty((layout.phases, size), g.dtype)
-    chosen, share = np.empty(size, bool), np.empty(size, g.dtype)
-    for chunk in layout.chunks(g.itemsize):
-        b = chunk.stop - chunk.start
-        span, end = layout.span(b), b * layout.block
-        if layout.dense:
-            g_here, taps_here = g_blocks[chunk].reshape(-1), tap_blocks[chunk].reshape(-1)  # flat already
-        else:
-            layout.outputs(g_flat, b)[...] = g_blocks[chunk]
-            layout.outputs(taps_flat, b)[...] = tap_blocks[chunk]
-            g_here, taps_here = g_flat, taps_flat
-        written = set()
-        for t, (phase, shift) in enumerate(layout.taps):
-            np.equal(taps_here[:span], taps.dtype.type(t), out=chosen[:span])  # the taps' own type: fast
-            target = phases[phase, shift : shift + span]  # contiguous
-            if phase in written:
-                np.multiply(g_here[:span], chosen[:span], out=share[:span])
-                target += share[:span]
-            else:  # the first tap in a phase writes it, and zeros around
-                np.multiply(g_here[:span], chosen[:span], out=target)
-                phases[phase, :shift], phases[phase, shift + span : end] = 0, 0
-                written.add(phase)
-        for phase in set(range(layout.phases)) - written:  # phases no tap reads (strides past the kernel)
-            phases[phase, :end] = 0
-        layout.merge(phases[:, :end], grad[chunk])
+        grad = np.empty((len(g_blocks), *input_shape[2:]), g.dtype)  # (N·C, *spatial)
+        return _scatter_tiles(g_blocks, taps.reshape(g_blocks.shape), grad, layout).reshape(input_shape)
+    where = TapPositions.of(input_shape[2:], kernel_size, stride, dilation, layout.pads, layout.out_size)
+    windows, block = where.origins.size, where.block
+    g_flat, taps_flat = g.reshape(-1), taps.reshape(-1)  # (N·C·Πout,): window o of block i at i·Πout + o
+    grad = np.zeros(len(g_blocks) * block, g.dtype)  # (N·C·Πspatial,)
+    per_chunk = max(1, SCATTER_WINDOWS // windows)  # blocks per chunk
+    origins = (np.arange(per_chunk)[:, None] * block + where.origins).reshape(-1)  # (b, Πout) -> (b·Πout,)
+    positions = np.empty(len(origins), np.intp)
+    some_none = taps_flat.size > 0 and taps_flat.min() < 0
+    for start in range(0, len(g_blocks), per_chunk):
+        here = slice(start * windows, min(start + per_chunk, len(g_blocks)) * windows)
+        count = here.stop - here.start
+        chosen, share, at = taps_flat[here].astype(np.intp), g_flat[here], positions[:count]
+        np.take(where.offsets + start * block, chosen, out=at, mode="wrap")  # the tap's place in the chunk's blocks
+        at += origins[:count]  # ... from its window's origin
+        if some_none:  # windows with no tap (−1, which wrapped to the last offset): nothing, at position 0
+            none = chosen < 0
+            at[none], share = 0, np.where(none, 0, share).astype(g.dtype, copy=False)
+        np.add.at(grad, at, share)
     return grad.reshape(input_shape)
 
 
