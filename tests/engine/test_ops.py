@@ -469,3 +469,18 @@ def test_matmul_cases(shape_a, shape_b, rng):
     check(lambda a, b: a @ b, np.matmul, a, b)
     a_only = Tensor(a, requires_grad=True)
     assert gradcheck(lambda a: a @ Tensor(b), [a_only])  # one operand without grad
+
+
+@pytest.mark.parametrize("m, k, n, in_pieces", [(6, 25, 9000, True), (2, 3, 250_000, True), (1, 9, 150_000, False),
+                                                (6, 25, 5000, False), (16, 150, 5000, False)])  # fmt: skip
+def test_a_small_product_over_a_long_sum_is_added_in_pieces_to_the_same_gradient(m, k, n, in_pieces, rng):
+    """A conv's weight gradient ``g @ colsᵀ`` with a result of at most 512 numbers and at least two pieces of
+    ``LONG_SUM_PIECE / (m·k) ≥ 1,024`` columns is summed in those pieces: the same numbers as one product, to
+    float64 rounding. A matrix-vector product (1 × 9), fewer columns than two pieces, or a larger result (16 × 150)
+    stay one product."""
+    g, cols = rng.standard_normal((m, n)), rng.standard_normal((k, n))
+    piece = ops._long_sum_pieces(g, cols)
+    assert bool(piece) == in_pieces and (not piece or (piece >= 1024 and n >= 2 * piece))
+    weight = Tensor(rng.standard_normal((m, k)), requires_grad=True)
+    (weight @ Tensor(cols)).backward(g)  # (m, k) @ (k, n): the weight's gradient is g @ colsᵀ
+    np.testing.assert_allclose(weight.grad.numpy(), g @ cols.T, rtol=1e-10, atol=1e-9)
