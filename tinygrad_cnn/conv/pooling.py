@@ -84,7 +84,7 @@ def _flat_indices(taps: np.ndarray, spatial, pads, window: Window) -> np.ndarray
     """The flat input position (row-major over the spatial dims) of each window's chosen tap, −1 for none."""
     where = TapPositions.of(spatial, window.kernel, window.stride, window.dilation, pads, taps.shape[2:])
     origins = where.origins.reshape(taps.shape[2:])  # (Πout,) -> (*out): broadcasts over (N, C, *out)
-    return np.where(taps >= 0, origins + where.offsets[np.maximum(taps, 0)], -1)
+    return np.where(taps >= 0, origins + where.offsets[np.maximum(taps, 0)], -1).astype(np.int64, copy=False)
 
 
 def avg_pool(

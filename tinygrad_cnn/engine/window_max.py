@@ -364,7 +364,7 @@ def scatter_to_taps(
     windows, block = where.origins.size, where.block
     g_flat, taps_flat = g.reshape(-1), taps.reshape(-1)  # (N·C·Πout,): window o of block i at i·Πout + o
     grad = np.zeros(len(g_blocks) * block, g.dtype)  # (N·C·Πspatial,)
-    per_chunk = max(1, SCATTER_WINDOWS // windows)  # blocks per chunk
+    per_chunk = max(1, SCATTER_WINDOWS // max(1, windows))  # blocks per chunk
     origins = (np.arange(per_chunk)[:, None] * block + where.origins).reshape(-1)  # (b, Πout) -> (b·Πout,)
     positions = np.empty(len(origins), np.intp)
     some_none = taps_flat.size > 0 and taps_flat.min() < 0
