@@ -249,9 +249,9 @@ def window_max(
     tied maxima the first wins, and where it is NaN and the running maximum is not. A tap is never in the
     padding: where a maximum ties with it (it is the lowest value), the first tap inside the input holds it (a
     real −∞ beats the −∞ padding, as in PyTorch), and a window wholly in the padding has tap −1. Taps are int8
-    (int16, int64 for larger kernels). With ``with_taps=False`` only the maxima are
-    found, one ``np.maximum`` per tap instead of four passes (a forward pass that needs no gradient), and the
-    taps are None: the same maxima, NaN included."""
+    (int16, int64 for larger kernels). With ``with_taps=False`` only the maxima are found, one ``np.maximum`` per
+    tap instead of four passes (a forward pass that needs no gradient), and the taps are None: the same maxima,
+    NaN included."""
     layout = PhaseLayout.of(x.shape, kernel_size, stride, dilation, pads, out_size)
     blocks = np.ascontiguousarray(x).reshape(-1, *x.shape[2:])  # (N, C, *spatial) -> (N·C, *spatial)
     maxima = np.empty((len(blocks), *layout.out_size), x.dtype)  # (N·C, *out)
