@@ -327,3 +327,19 @@ def test_the_per_dimension_functions_refuse_arguments_under_their_own_name(call,
     with pytest.raises(TypeError) as info:
         call(zeros(1, 1, 5, 5), zeros(1, 1, 3, 3))
     assert str(info.value).startswith(("conv2d: ", "avg_pool1d: ")) and fragment in str(info.value)
+
+
+def test_a_layer_remembers_output_sizes_but_never_an_error():
+    """``Window.output_size`` is worked out once per input size: the same answer from then on, and an input too
+    small after one that fitted (or before it) still fails with the formula."""
+    from tinygrad_cnn import nn
+    from tinygrad_cnn.conv import geometry
+
+    pool = nn.MaxPool2d(2)
+    assert pool.window.output_size((8, 6)) == pool.window.output_size([8, 6]) == (4, 3)
+    for _ in range(2):  # the error is raised every time, never kept as an answer
+        assert_mentions(error_of(pool, zeros(1, 1, 1, 5)), "MaxPool2d", "⌊(1 + 2·0 − 1·(2−1) − 1)/2⌋ + 1 = 0")
+    assert pool(zeros(1, 1, 8, 6)).shape == (1, 1, 4, 3)
+    for n in range(2, 2 + 2 * geometry.KNOWN_SIZES):  # more sizes than it keeps: it starts again, still right
+        assert pool.window.output_size((n, 2)) == (n // 2, 1)
+    assert len(pool.window._output_sizes) <= geometry.KNOWN_SIZES

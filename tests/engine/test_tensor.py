@@ -534,3 +534,30 @@ def test_the_gradient_of_a_zeroth_power_is_zero_even_at_zero():
     a = Tensor([0.0, 2.0], requires_grad=True)
     (a**0).sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.0])
+
+
+@given(a=hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=3),
+       b=hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=3))  # fmt: skip
+def test_broadcast_shape_agrees_with_numpy(a, b):
+    """The engine's own shape broadcast (checked on every binary op) gives NumPy's result, or None where NumPy
+    refuses."""
+    from tinygrad_cnn.engine.tensor import _broadcast_shape
+
+    try:
+        expected = np.broadcast_shapes(a, b)
+    except ValueError:
+        expected = None
+    assert _broadcast_shape(a, b) == expected
+
+
+@given(data=st.data())
+def test_permute_takes_negative_axes_and_refuses_what_is_not_a_permutation(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=4, max_side=3), label="shape")
+    ndim = len(shape)
+    axes = [a - ndim * data.draw(st.booleans()) for a in data.draw(st.permutations(range(ndim)), label="axes")]
+    x = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+    np.testing.assert_array_equal(Tensor(x).permute(*axes).numpy(), np.transpose(x, axes))
+    with pytest.raises(ValueError, match="permute: dims must be integers"):
+        Tensor(x).permute(*[float(a) for a in axes])
+    with pytest.raises(ValueError, match="is not a permutation"):
+        Tensor(x).permute(*axes, 0)

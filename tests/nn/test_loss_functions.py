@@ -259,3 +259,29 @@ def test_unknown_reduction_is_rejected(loss):
 def test_bad_loss_inputs_name_the_loss(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_unweighted_targets_that_all_count_give_the_bits_of_weight_one(reduction):
+    """With no class weights and no ignored target the loss skips the weighting and the mask (fewer nodes to
+    draw and walk); the loss and the gradient are those of ``weight = 1`` to the bit."""
+    rng = np.random.default_rng(3)
+    logits = rng.standard_normal((7, 5)).astype(np.float32) * 4
+    target = Tensor(rng.integers(0, 5, 7))
+    results = []
+    for weight in (None, Tensor(np.ones(5, np.float32))):
+        x = Tensor(logits, requires_grad=True)
+        loss = cross_entropy(x, target, weight=weight, reduction=reduction)
+        loss.backward(None if reduction != "none" else np.ones(7, np.float32))
+        results.append((loss.numpy(), x.grad.numpy()))
+    for got, expected in zip(*results):
+        np.testing.assert_array_equal(got, expected)
+    x = Tensor(logits, requires_grad=True)
+    ops = set()
+    node, stack = None, [cross_entropy(x, target)]
+    while stack:
+        node = stack.pop()
+        if node._ctx is not None:
+            ops.add(node._ctx.name)
+            stack.extend(node._ctx.parents)
+    assert "Where" not in ops and "Mul" not in ops

@@ -35,6 +35,7 @@ __all__ = [
 ]  # fmt: skip
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")  # PyTorch's order
+KNOWN_SIZES = 64  # input sizes a window remembers its output size for (then it starts again)
 
 
 # ---- the window, checked once ----
@@ -84,11 +85,24 @@ class Window:
         return padding_pairs(self.padding, self.kernel, self.dilation)
 
     def output_size(self, spatial: Sequence[int]) -> tuple[int, ...]:
-        """The output's spatial size on an input of spatial size ``spatial``, or an error with the formula."""
-        where = f"{self.name} on a {'×'.join(map(str, spatial))} input"
-        axes = zip(spatial, self.kernel, self.stride, self.dilation, self.pads)
-        return tuple(checked_output_size(where, n, k, s, dilation=d, ceil_mode=self.ceil_mode, pads=pad)
-                     for n, k, s, d, pad in axes)  # fmt: skip
+        """The output's spatial size on an input of spatial size ``spatial``, or an error with the formula. Worked
+        out once per input size (a layer sees the same one at every step); errors are raised, never kept."""
+        spatial = tuple(spatial)
+        known = self._output_sizes
+        size = known.get(spatial)
+        if size is None:
+            where = f"{self.name} on a {'×'.join(map(str, spatial))} input"
+            axes = zip(spatial, self.kernel, self.stride, self.dilation, self.pads)
+            size = tuple(checked_output_size(where, n, k, s, dilation=d, ceil_mode=self.ceil_mode, pads=pad)
+                         for n, k, s, d, pad in axes)  # fmt: skip
+            if len(known) >= KNOWN_SIZES:
+                known.clear()
+            known[spatial] = size
+        return size
+
+    @cached_property
+    def _output_sizes(self) -> dict[tuple[int, ...], tuple[int, ...]]:
+        return {}  # input size -> output size, filled by output_size
 
 
 def _checked_conv_window(cls, op, dims, kernel_size, stride, padding, dilation, strings, layer) -> Window:

@@ -25,6 +25,7 @@ Examples:
 
 from __future__ import annotations
 
+from functools import lru_cache
 from math import ceil, floor
 
 import numpy as np
@@ -154,12 +155,18 @@ def _averaging_matrix(n: int, m: int) -> np.ndarray:
     return matrix
 
 
-def _pool_pads(spatial, window: Window) -> tuple[list[tuple[int, int]], tuple[int, ...]]:
+def _pool_pads(spatial, window: Window) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:
     """The pads ``(before, after)`` per axis, ``after`` with the ``ceil_mode`` overhang; the output size."""
+    return _known_pool_pads(tuple(spatial), window)
+
+
+@lru_cache(maxsize=256)
+def _known_pool_pads(spatial: tuple[int, ...], window: Window) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:
+    """:func:`_pool_pads`, worked out once per input size and window (errors are raised, never kept)."""
     out_size = window.output_size(spatial)
     extent = [(out - 1) * s + d * (k - 1) + 1 for out, s, d, k in zip(out_size, window.stride, window.dilation,
                                                                       window.kernel)]  # fmt: skip
-    pads = [(p, max(p, span - n - p)) for p, span, n in zip(window.padding, extent, spatial)]  # overhang on the right
+    pads = tuple((p, max(p, span - n - p)) for p, span, n in zip(window.padding, extent, spatial))  # right overhang
     return pads, out_size
 
 

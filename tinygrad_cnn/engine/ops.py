@@ -222,13 +222,12 @@ class Cast(Function):
 
 class Sum(Function):
     def forward(self, a, axis, keepdims):
-        self.in_shape, self.axis, self.keepdims = a.shape, axis, keepdims
+        self.in_shape = a.shape
+        self.kept_shape = tuple(1 if i in axis else n for i, n in enumerate(a.shape))  # a 1 at each summed axis
         return a.sum(axis=axis, keepdims=keepdims)
 
     def backward(self, g):
-        if not self.keepdims:
-            g = np.expand_dims(g, self.axis)  # (kept axes) -> (shape with 1 at each summed axis)
-        return (np.broadcast_to(g, self.in_shape),)
+        return (np.broadcast_to(g.reshape(self.kept_shape), self.in_shape),)  # (kept axes) -> (.., 1, ..) -> input
 
 
 class Max(Function):

@@ -121,10 +121,8 @@ class PhaseLayout:
     def tiled(self) -> bool:
         """The windows tile the input, with no padding (2×2 pooling with stride 2 on an even input): tap ``t``
         is phase ``t``, at shift 0, and fills it; each input position is one tap of one window."""
-        whole = tuple(slice(0, n) for n in self.phase_size)
-        return (self.dense and len(self.taps) == self.phases == len(self.interiors)
-                and all(tap == (t, 0) for t, tap in enumerate(self.taps))
-                and all(box == whole for _, box, _ in self.interiors))  # fmt: skip
+        return (self.dense and self.covered and len(self.taps) == self.phases
+                and all(tap == (t, 0) for t, tap in enumerate(self.taps)))  # fmt: skip
 
     @property
     def unsplit(self) -> bool:
@@ -135,10 +133,25 @@ class PhaseLayout:
         """How many blocks a chunk holds: their phases take about :data:`CHUNK_BYTES`."""
         return max(1, min(prod(self.shape[:2]), CHUNK_BYTES // (self.phases * self.block * itemsize)))
 
-    def chunks(self, itemsize: int) -> list[slice]:
-        """Consecutive runs of the ``N·C`` blocks, :meth:`chunk_blocks` each (the last may be shorter)."""
-        count, size = prod(self.shape[:2]), self.chunk_blocks(itemsize)
-        return [slice(start, min(start + size, count)) for start in range(0, count, size)]
+    def chunks(self, itemsize: int) -> tuple[slice, ...]:
+        """Consecutive runs of the ``N·C`` blocks, :meth:`chunk_blocks` each (the last may be shorter); worked out
+        once per item size."""
+        known, key = self._chunks, (itemsize, CHUNK_BYTES)
+        if key not in known:
+            count, size = prod(self.shape[:2]), self.chunk_blocks(itemsize)
+            known[key] = tuple(slice(start, min(start + size, count)) for start in range(0, count, size))
+        return known[key]
+
+    @cached_property
+    def _chunks(self) -> dict[tuple[int, int], tuple[slice, ...]]:
+        return {}  # (item size, chunk bytes) -> chunks, filled by chunks()
+
+    @cached_property
+    def covered(self) -> bool:
+        """Every position of every phase holds an input value (no padding, and the stride divides the input):
+        the phases need no fill."""
+        whole = tuple(slice(0, n) for n in self.phase_size)
+        return len(self.interiors) == self.phases and all(box == whole for _, box, _ in self.interiors)
 
     @cached_property
     def interiors(self) -> tuple[tuple[int, tuple[slice, ...], tuple[slice, ...]], ...]:
@@ -257,7 +270,12 @@ def window_max(
     maxima = np.empty((len(blocks), *layout.out_size), x.dtype)  # (N·C, *out)
     taps = np.empty(maxima.shape, _tap_dtype(len(layout.taps))) if with_taps else None
     size = layout.chunk_blocks(x.itemsize) * layout.block  # scratch arrays for one chunk, reused by the next
-    padded = None if layout.unsplit else np.full((layout.phases, size), lowest(x.dtype), x.dtype)  # padding once
+    if layout.unsplit:
+        padded = None
+    elif layout.covered:  # the split writes every position
+        padded = np.empty((layout.phases, size), x.dtype)
+    else:
+        padded = np.full((layout.phases, size), lowest(x.dtype), x.dtype)  # the padding, written once
     best = np.empty(size, x.dtype)
     if taps is not None:
         chosen, larger, newer = (np.empty(size, dtype) for dtype in (taps.dtype, bool, taps.dtype))
@@ -271,7 +289,7 @@ def window_max(
         else:
             scratch = running, (taps[chunk].reshape(-1) if layout.dense else chosen[:span]), larger[:span], newer[:span]
             _running_max(phases, layout.taps, *scratch, nan_rule=False)
-            if x.dtype.kind == "f" and np.isnan(running).any():  # NaN propagates to the maximum: one check
+            if x.dtype.kind == "f" and np.isnan(running.max()):  # a NaN is the largest of all: one check
                 _running_max(phases, layout.taps, *scratch, nan_rule=True)
         if not layout.dense:
             maxima[chunk] = layout.outputs(best, b)
@@ -304,10 +322,10 @@ def _skip_padding(maxima, taps, layout: PhaseLayout, kernel_size, dilation) -> N
 
 
 def _tap_dtype(count: int) -> np.dtype:
-    for dtype in (np.int8, np.int16):
-        if count <= np.iinfo(dtype).max:
-            return np.dtype(dtype)
-    return np.dtype(np.int64)
+    return _INT8 if count <= 127 else _INT16 if count <= 32767 else _INT64  # the smallest that numbers every tap
+
+
+_INT8, _INT16, _INT64 = np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.int64)
 
 
 def _running_max_alone(phases, taps, best) -> None:

@@ -90,6 +90,8 @@ def _picked_log_probs(
     picked = log_probs[index]  # (N, *d): the log-probability of each target class
     w = (weight[safe] if weight is not None else np.ones(t.shape, log_probs.dtype)) * valid
     w = w.astype(log_probs.dtype)
+    if weight is None and valid.all():  # every target counts, with weight 1: nothing to scale or mask (same bits)
+        return -picked, w
     return where(valid, -picked * Tensor(w), 0.0), w
 
 
