@@ -484,3 +484,23 @@ def test_a_small_product_over_a_long_sum_is_added_in_pieces_to_the_same_gradient
     weight = Tensor(rng.standard_normal((m, k)), requires_grad=True)
     (weight @ Tensor(cols)).backward(g)  # (m, k) @ (k, n): the weight's gradient is g @ colsᵀ
     np.testing.assert_allclose(weight.grad.numpy(), g @ cols.T, rtol=1e-10, atol=1e-9)
+
+
+@pytest.mark.parametrize("m, k, n, in_pieces", [(6, 25, 9000, True), (2, 3, 250_000, True), (1, 9, 150_000, False),
+                                                (6, 25, 5000, False), (16, 150, 50_000, False)])  # fmt: skip
+def test_a_small_matrix_times_a_long_one_goes_in_pieces_to_the_same_product(m, k, n, in_pieces, rng):
+    """A small shared matrix times many columns (a conv with few channels) is computed piece by piece into the
+    result: the same product and gradients as one ``@``. A vector, too few columns or a larger matrix stay whole."""
+    w, cols = rng.standard_normal((m, k)), rng.standard_normal((k, n))
+    piece = ops._pieces(m, k, n)
+    assert bool(piece) == in_pieces and (not piece or (piece >= 1024 and n >= 2 * piece))
+    np.testing.assert_allclose(ops._matmul(w, cols), w @ cols, rtol=1e-12, atol=1e-12)
+    for dtype in (np.float32, np.float64):
+        weight, columns = Tensor(w.astype(dtype), requires_grad=True), Tensor(cols.astype(dtype), requires_grad=True)
+        out = weight @ columns
+        g = rng.standard_normal(out.shape).astype(dtype)
+        out.backward(g)
+        tol = 1e-4 if dtype == np.float32 else 1e-10
+        np.testing.assert_allclose(out.numpy(), w.astype(dtype) @ cols.astype(dtype), rtol=tol, atol=tol)
+        np.testing.assert_allclose(columns.grad.numpy(), w.T.astype(dtype) @ g, rtol=tol, atol=tol)
+        np.testing.assert_allclose(weight.grad.numpy(), g @ cols.T.astype(dtype), rtol=tol, atol=10 * tol)

@@ -388,9 +388,18 @@ class Matmul(Function):
 
 def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b``; an outer product (inner dim 1) as a broadcast product, several times faster than NumPy's matmul
-    there (the gradient of a conv with one output channel: (k, 1) @ (N, 1, L))."""
+    there (the gradient of a conv with one output channel: (k, 1) @ (N, 1, L)). A small matrix times a long one
+    (a conv with few channels: LeNet-5's C1 is ``(6, 25) @ (25, 50176)``) goes in pieces of columns
+    (:func:`_pieces`), each written into its place in the result."""
     if a.shape[-1] == 1 and a.dtype == b.dtype:
         return a * b  # (..., m, 1) * (..., 1, n) -> (..., m, n): the same single products
+    plain = a.ndim == b.ndim == 2 and a.dtype == b.dtype and a.flags.c_contiguous  # not a transposed view
+    piece = _pieces(*a.shape, b.shape[-1]) if plain else 0
+    if piece:
+        out = np.empty((a.shape[0], b.shape[1]), a.dtype)  # (m, n)
+        for start in range(0, b.shape[1], piece):
+            np.matmul(a, b[:, start : start + piece], out=out[:, start : start + piece])  # (m, k) @ (k, p) -> (m, p)
+        return out
     return a @ b
 
 
@@ -416,12 +425,8 @@ def _times_transposed(g: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _long_sum_pieces(g: np.ndarray, b: np.ndarray) -> int:
     """How many of the ``n`` columns to sum per piece in ``g @ bᵀ`` (2-D, ``(m, n) @ (n, k)``), or 0 for one
-    product. A result of at most 512 numbers, not a vector, over ``n`` of thousands (the weight gradient of a conv
-    with few channels: LeNet-5's C1 is ``(6, 50176) @ (50176, 25)``) is summed in pieces of
-    ``LONG_SUM_PIECE / (m·k)`` columns, at least 1,024. Each piece is then small enough (``m·k·p ≤ 2¹⁹``) for
-    OpenBLAS's small-matrix kernels, which skip the packing that dominates a product this thin: C1's weight
-    gradient took 0.92 ms as one product and 0.41 ms in pieces, on one thread or two (NumPy 2.4's OpenBLAS on
-    Sapphire Rapids; one piece of 4,096 columns took 19 µs, one of 8,192 took 121).
+    product: :func:`_pieces` of the small result ``(m, k)`` over the long sum ``n`` (the weight gradient of a conv
+    with few channels: LeNet-5's C1 is ``(6, 50176) @ (50176, 25)``).
 
     Examples:
         >>> _long_sum_pieces(np.empty((6, 50176), np.float32), np.empty((25, 50176), np.float32))
@@ -431,8 +436,34 @@ def _long_sum_pieces(g: np.ndarray, b: np.ndarray) -> int:
     """
     if g.ndim != 2 or b.ndim != 2 or g.dtype != b.dtype:
         return 0
-    (m, n), k = g.shape, b.shape[0]
-    if min(m, k) < 2:  # a matrix-vector product: one is faster (1 × 9 over 150,000 columns: 0.17 ms, 0.22 in pieces)
+    return _pieces(g.shape[0], b.shape[0], g.shape[1])
+
+
+def _pieces(m: int, k: int, n: int) -> int:
+    """Columns per piece when a small ``(m, k)`` matrix meets a long dimension ``n``, or 0 for one product: the
+    product ``(m, k) @ (k, n)`` split along ``n``, or the sum ``(m, n) @ (n, k)`` added up along it. A small
+    matrix, not a vector (at most 512 numbers, both sides ≥ 2), goes in pieces of ``LONG_SUM_PIECE / (m·k)``
+    columns, at least 1,024, when ``n`` holds two pieces or more. Each piece is then small enough
+    (``m·k·p ≤ 2¹⁹``) for OpenBLAS's small-matrix kernels, which skip the packing that dominates a product this
+    thin (NumPy 2.4's OpenBLAS on Sapphire Rapids, 2 threads; measured in process, interleaved):
+
+    * the sum: C1's weight gradient took 0.92 ms as one product and 0.41 ms in pieces, on one thread or two (one
+      piece of 4,096 columns took 19 µs, one of 8,192 took 121);
+    * the product: ``(6, 25) @ (25, 36864)`` (the conv benchmark's 64×1×28² → 6) 0.53 of one product's time on two
+      threads and 0.43 on one, C1's ``(6, 25) @ (25, 50176)`` 0.87 and 0.58. From ``m·k`` of 900 up (``(6, 150)``,
+      ``(16, 72)``) pieces were no faster, or slower.
+    * A matrix-vector product stays whole: 1 × 9 over 150,000 columns took 0.17 ms whole and 0.22 in pieces. So
+      does a transposed small matrix (the columns' gradient ``Wᵀ @ g``, ``(25, 6) @ (6, 50176)``): 0.40 ms whole,
+      0.47 in pieces.
+
+    Every piece gave the same float32 bits as one product, in the cases measured (OpenBLAS computes each output from
+    the same row and column either way); the tests ask for float64 rounding only.
+
+    Examples:
+        >>> _pieces(6, 25, 50176), _pieces(6, 25, 5000), _pieces(16, 150, 50176), _pieces(1, 9, 150_000)
+        (3495, 0, 0, 0)
+    """
+    if min(m, k) < 2:
         return 0
     piece = LONG_SUM_PIECE // (m * k)
     return piece if piece >= 1024 and n >= 2 * piece else 0

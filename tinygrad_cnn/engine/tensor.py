@@ -25,7 +25,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import ops
-from .autograd import backpropagate, is_grad_enabled
+from .autograd import _grad_mode_state, backpropagate  # the switch is_grad_enabled() reads, read in apply()
 from .buffers import small_ufunc_buffer
 from .memory import keep_freed_memory
 from .sizes import MAX_INT, check_allocation, is_int, shown
@@ -552,13 +552,22 @@ def apply(op: type[ops.Function], *inputs: Tensor, **attrs: Any) -> Tensor:
     """Run primitive ``op`` on the inputs' arrays; record it in the graph if any input requires grad."""
     needs = tuple([t.requires_grad for t in inputs])
     ctx = op(needs)
-    out = Tensor(ctx.forward(*[t.data for t in inputs], **attrs))
-    if True in needs and is_grad_enabled():
+    data = ctx.forward(*[t.data for t in inputs], **attrs)
+    if type(data) is np.ndarray:  # every op's result but a reduction to a NumPy scalar: wrapped as it is
+        out = _new_tensor(Tensor)  # what Tensor(data) makes, without its checks (an op's result passes them)
+        out.data, out.grad, out.label, out._ctx, out._retains_grad, out._version = data, None, "", None, False, 0
+        out.requires_grad = False
+    else:
+        out = Tensor(data)
+    if True in needs and getattr(_grad_mode_state, "enabled", True):  # is_grad_enabled(), inlined
         ctx.parents = inputs
-        ctx.versions = tuple(t._version for t in inputs)
+        ctx.versions = tuple([t._version for t in inputs])
         out._ctx = ctx
         out.requires_grad = True
     return out
+
+
+_new_tensor = object.__new__
 
 
 def _parents(t: Tensor) -> tuple[Tensor, ...]:
