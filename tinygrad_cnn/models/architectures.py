@@ -473,10 +473,13 @@ class PartialConv2d(nn.Module):
     def full_weight(self, channels: int) -> Tensor:
         """The ``(C_out, channels, kH, kW)`` kernel of the one convolution: map ``m``'s weights at its input maps,
         zeros elsewhere, gathered from the maps' weights laid end to end (differentiable: a ``Getitem``)."""
-        weights = [conv.weight for conv in self.maps]
+        weights = [conv.weight for conv in self.maps]  # (1, len(table[m]), kH, kW) each
+        kernel = weights[0].shape[2:]
         index = connection_index(self.table, self.maps[0].kernel_size, channels)
-        zeros = Tensor(np.zeros(index.size - sum(w.numel() for w in weights), dtype=weights[0].dtype))
-        compact = cat([w.reshape(-1) for w in weights] + [zeros])  # (C_out·C·kH·kW,): the weights, then the zeros
+        unseen = index.shape[0] * index.shape[1] - sum(w.shape[1] for w in weights)  # (map, input map) pairs left out
+        zeros = Tensor(np.zeros((1, unseen, *kernel), dtype=weights[0].dtype))
+        side_by_side = cat(weights + [zeros], dim=1)  # (1, Σ len(table[m]) + unseen, kH, kW): map 0's kernels, then 1's
+        compact = side_by_side.reshape(-1)  # -> (C_out·C·kH·kW,): the weights laid end to end, then the zeros
         return compact[index]  # -> (C_out, C, kH, kW), each entry read once (its gradient a plain scatter)
 
     def forward(self, x: Tensor) -> Tensor:
