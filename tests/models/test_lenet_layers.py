@@ -4,8 +4,9 @@
   convolution per output map on its own input maps, then concatenated. Values and gradients (input, every map's
   weight and bias) agree in float64 to 1e-10 on random tables, kernels and inputs; the gradients pass central
   differences and the dot-product test; the kernel's zeros are no parameters; bad tables and inputs are refused.
-* ``Subsampling`` (S2, S4) adds strided rows, then strided columns; its definition is the loop over each k×k
-  window's sum (``avg_pool2d_reference`` times k²), times the map's coefficient, plus its bias.
+* ``Subsampling`` (S2, S4) sums each window by a depthwise convolution with a kernel of ones; its definition is
+  the loop over each k×k window's sum (``avg_pool2d_reference`` times k²), times the map's coefficient, plus its
+  bias.
 """
 
 from __future__ import annotations

@@ -400,9 +400,11 @@ class Subsampling(nn.Module):
     trainable bias per map (2 parameters per map). Windows do not overlap (stride k); rows and columns left
     over past the last whole window are dropped, as pooling drops them.
 
-    The window sums are taken as k strided rows added, then k strided columns added: slices of the input, no
-    window copy (measured on S2's 64×6×28² input, forward and backward: 3.2 ms, against 7.5 ms for a reshape to
-    tiny window axes and a sum over them).
+    The window sums are a depthwise convolution with a k×k kernel of ones and stride k: every map's windows times
+    the same shared kernel, the lecture's convolution with nothing to learn in it. Measured on S2's 64×6×28² input
+    (laid out as a convolution leaves it), forward and backward, in process: 0.88 ms, against 1.09 ms for k strided
+    rows added, then k strided columns (whose gradients are zeros written in full, then added), and 7.5 ms for a
+    reshape to tiny window axes and a sum over them; S4's 64×16×10² input took the same time either way.
 
     Examples:
         >>> s2 = Subsampling(1)
@@ -426,21 +428,12 @@ class Subsampling(nn.Module):
         if x.ndim not in (3, 4) or x.shape[-3] != self.channels or min(x.shape[-2:]) < k:
             raise ValueError(f"Subsampling: needs an input ([N,] {self.channels}, H, W) with H, W ≥ {k}, "
                              f"got shape {x.shape}")  # fmt: skip
-        rows, cols = x.shape[-2] // k * k, x.shape[-1] // k * k  # whole windows only
-        sums = sum_of([x[..., i:rows:k, :] for i in range(k)])  # (..., C, H, W) -> (..., C, H/k, W): k rows added
-        sums = sum_of([sums[..., j:cols:k] for j in range(k)])  # -> (..., C, H/k, W/k): k columns added
+        ones = Tensor(np.ones((self.channels, 1, k, k), dtype=x.dtype))  # one k×k kernel of ones per map
+        sums = F.conv2d(x, ones, stride=k, groups=self.channels)  # (..., C, H, W) -> (..., C, H/k, W/k): whole windows
         return sums * self.weight.reshape(-1, 1, 1) + self.bias.reshape(-1, 1, 1)  # (C,) -> (C, 1, 1), per map
 
     def extra_repr(self) -> str:
         return f"{self.channels}, kernel_size={self.kernel_size}"
-
-
-def sum_of(tensors: Sequence[Tensor]) -> Tensor:
-    """``tensors[0] + tensors[1] + ...`` (one node per addition)."""
-    total = tensors[0]
-    for t in tensors[1:]:
-        total = total + t
-    return total
 
 
 class PartialConv2d(nn.Module):
