@@ -117,6 +117,7 @@ class Tensor:
         self._ctx: ops.Function | None = None  # the op that produced this tensor, if recorded
         self._retains_grad = False
         self._version = 0  # bumped by every in-place change (optimizer steps), checked by backward
+        # apply() sets these same attributes on an op's result without calling __init__: keep the two in step
 
     # ---- basic properties ----
 
@@ -733,7 +734,7 @@ def _shape_arg(shape: tuple[Any, ...], name: str = "shape", minus_one: str = "ne
     if all(type(n) is int for n in shape) and (not shape or least <= min(shape) <= max(shape) <= MAX_INT) and (
         minus_one != "once" or shape.count(-1) <= 1
     ):
-        return shape  # Python ints, in range: the usual case, nothing to convert (sizes past 2⁶³ fail in NumPy)
+        return shape  # Python ints, in range: the usual case, nothing to convert
     if not all(is_int(n) and n >= least for n in shape) or (minus_one == "once" and shape.count(-1) > 1):
         need = "non-negative integers" + {"never": "", "once": " (and at most one -1)", "anywhere": " or -1"}[minus_one]
         raise ValueError(f"{name}: the shape must be {need}, got {shown(shape)}")
