@@ -8,13 +8,13 @@ Sections (``--only`` picks some):
 * ``pool``  — max pooling forward+backward: ours, PyTorch;
 * ``steps`` — a LeNet-5 training step (batch 64, 1×32×32, Adam), a tiny-CNN step (batch 32, 1×8×8) and a digits-CNN
   epoch (issue 10's recipe): ours, PyTorch;
-* ``memory`` — peak RSS of the LeNet-5 step, each engine in a fresh process;
+* ``memory`` — peak RSS of the LeNet-5 step and of a digits-CNN epoch, each engine in a fresh process;
 * ``value`` — the scalar engine per node against micrograd on its demo MLP (2-16-16-1 over 100 points, backward
   included), and ours alone on a 10^6-node chain (micrograd's recursive backward cannot walk it);
 * ``derivations`` — every derivation's ``check()`` and ``verify()``, timed, each must pass;
 * ``scripts`` — the other benchmark scripts, when present (``bench_training.py``: the MNIST-1D run and the digits
-  epoch; ``bench_ising.py``; ``bench_ising_classifier.py``), and the tour, each in its own process: wall and CPU
-  time, exit status, its output.
+  epoch; ``bench_ising.py``; ``bench_ising_classifier.py``), and the tour (``--quick``, then in full, written to a
+  scratch folder), each in its own process: wall and CPU time, exit status, its output.
 
 Every tensor workload is first run once by each engine and the results compared (a fast wrong answer is no
 result), then timed *interleaved* (rounds of three calls of each engine, each block after a pause of ``--settle``
@@ -34,9 +34,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -166,20 +168,29 @@ def section_steps() -> dict:
     return {"rows": rows}
 
 
+MEMORY_WORKLOADS = {"lenet5": "LeNet-5 step", "digits-epoch": "digits-CNN epoch"}
+
+
 def section_memory() -> dict:
     batch, steps = (4, 1) if ARGS.quick else (64, 3)
-    results = {}
+    arguments = {"lenet5": ["lenet5", str(batch), "--steps", str(steps)],
+                 "digits-epoch": ["digits-epoch", "--steps", "1" if ARGS.quick else "2",
+                                  *(["--quick"] if ARGS.quick else [])]}  # fmt: skip
     engines = ["ours"] + (["torch"] if torch is not None else [])
-    for engine in engines:
-        done = subprocess.run([sys.executable, str(HERE / "memory_probe.py"), engine, "lenet5", str(batch),
-                               "--steps", str(steps), "--threads", str(ARGS.threads)],
-                              capture_output=True, text=True, timeout=600, cwd=ROOT)  # fmt: skip
-        if done.returncode != 0:
-            raise RuntimeError(f"memory probe ({engine}) failed:\n{done.stderr[-2000:]}")
-        results[engine] = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"  LeNet-5 step, {engine}: peak RSS {results[engine]['peak_rss_mib']:.0f} MiB", flush=True)
-    ratio = results["ours"]["peak_rss_mib"] / results["torch"]["peak_rss_mib"] if "torch" in results else float("nan")
-    return {"engines": results, "ours/torch": ratio, "load": harness.load()}
+    workloads_run, ratios = {}, {}
+    for workload, label in MEMORY_WORKLOADS.items():
+        results = workloads_run[workload] = {}
+        for engine in engines:
+            done = subprocess.run([sys.executable, str(HERE / "memory_probe.py"), engine, *arguments[workload],
+                                   "--threads", str(ARGS.threads)],
+                                  capture_output=True, text=True, timeout=600, cwd=ROOT)  # fmt: skip
+            if done.returncode != 0:
+                raise RuntimeError(f"memory probe ({engine}, {workload}) failed:\n{done.stderr[-2000:]}")
+            results[engine] = json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"  {label}, {engine}: peak RSS {results[engine]['peak_rss_mib']:.0f} MiB", flush=True)
+        ratios[workload] = (results["ours"]["peak_rss_mib"] / results["torch"]["peak_rss_mib"]
+                            if "torch" in results else float("nan"))  # fmt: skip
+    return {"workloads": workloads_run, "ratios": ratios, "ours/torch": ratios["lenet5"], "load": harness.load()}
 
 
 def section_value() -> dict:
@@ -253,12 +264,18 @@ def section_derivations() -> dict:
 
 
 def section_scripts() -> dict:
+    with tempfile.TemporaryDirectory(prefix="tour-benchmark-") as scratch:  # the tours' reports, then removed
+        return _run_scripts(scratch)
+
+
+def _run_scripts(scratch: str) -> dict:
     runs = {}
     commands = {name: [sys.executable, str(HERE / name), *(["--quick"] if ARGS.quick else [])]
                 for name in OTHER_SCRIPTS if (HERE / name).is_file()}  # fmt: skip
     missing = [name for name in OTHER_SCRIPTS if name not in commands]
-    if not ARGS.quick:
-        commands["tour"] = [sys.executable, "-m", "tinygrad_cnn", "tour"]
+    if not ARGS.quick:  # the tour as a user runs it, quick and full (not into the user's own tour-report/)
+        commands["tour --quick"] = [sys.executable, "-m", "tinygrad_cnn", "tour", "--quick", "--out", scratch]
+        commands["tour"] = [sys.executable, "-m", "tinygrad_cnn", "tour", "--out", scratch]
     for name, command in commands.items():
         if "--threads" in (HERE / name).read_text(encoding="utf-8") if name.endswith(".py") else False:
             command = [*command, "--threads", str(ARGS.threads)]
@@ -346,10 +363,18 @@ def markdown(results: dict) -> str:
                       f"({s['conv']['mygrad_note']})."]  # fmt: skip
         lines.append("")
     if "memory" in s:
-        lines += ["## Peak memory (RSS) of the LeNet-5 step, each engine in a fresh process", "",
-                  "| engine | after set-up MiB | after the steps MiB |", "|---|---|---|"]  # fmt: skip
-        for engine, r in s["memory"]["engines"].items():
-            lines.append(f"| {engine} | {r['peak_rss_mib_setup']:.0f} | {r['peak_rss_mib']:.0f} |")
+        lines += ["## Peak memory (RSS), each engine in a fresh process", "",
+                  "| workload | engine | after set-up MiB | after the steps MiB | ours/torch |",
+                  "|---|---|---|---|---|"]  # fmt: skip
+        for workload, engines in s["memory"]["workloads"].items():
+            ratio = s["memory"]["ratios"][workload]
+            for engine, r in engines.items():
+                shown_ratio = f"{ratio:.2f}" if engine == "ours" and math.isfinite(ratio) else ""
+                unit = "epoch" if workload == "digits-epoch" else "step"
+                runs = f"{r['steps']} {unit}{'s' if r['steps'] != 1 else ''}"
+                runs = runs if workload == "digits-epoch" else f"batch {r['batch']}, {runs}"
+                lines.append(f"| {MEMORY_WORKLOADS[workload]} ({runs}) | {engine} | {r['peak_rss_mib_setup']:.0f} | "
+                             f"{r['peak_rss_mib']:.0f} | {shown_ratio} |")  # fmt: skip
         lines.append("")
     if "value" in s:
         v = s["value"]

@@ -49,5 +49,9 @@ def test_the_runner_checks_times_and_writes_markdown_and_json(tmp_path):
     assert set(results["sections"]) == {"conv", "pool", "steps", "memory", "value"}
     assert len(results["sections"]["conv"]["rows"]) == 8
     assert {t["target"] for t in results["targets"]} >= {"conv_geomean", "pool", "lenet", "tiny", "value", "memory"}
+    memory = results["sections"]["memory"]  # the LeNet-5 step's and a digits epoch's peak RSS, per engine
+    assert set(memory["workloads"]) == {"lenet5", "digits-epoch"}
+    for engines in memory["workloads"].values():
+        assert "ours" in engines and all(r["peak_rss_mib"] >= r["peak_rss_mib_setup"] > 0 for r in engines.values())
     markdown = (tmp_path / "results-quick.md").read_text(encoding="utf-8")
-    assert "## Issue 13's targets" in markdown and "load" in markdown
+    assert "## Issue 13's targets" in markdown and "load" in markdown and "digits-CNN epoch (1 epoch)" in markdown
