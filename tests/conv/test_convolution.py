@@ -510,3 +510,28 @@ def _op_names(t: Tensor) -> set[str]:
             names.add(node._ctx.name)
             stack.extend(node._ctx.parents)
     return names
+
+
+def test_a_conv_with_few_channels_and_many_windows_takes_its_products_in_pieces(monkeypatch):
+    """LeNet-5's C1 on a smaller batch: a ``(6, 25)`` shared matrix over 7,840 windows, so the product (and the
+    weight gradient's sum) goes in pieces of columns (``ops._pieces``). The output is the loop oracle's, and the
+    output and every gradient are those of one product each."""
+    from tinygrad_cnn.engine import ops
+
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((10, 1, 32, 32)), rng.standard_normal((6, 1, 5, 5)), rng.standard_normal(6)
+    g = rng.standard_normal((10, 6, 28, 28))
+    pieces = ops._pieces
+    used = []
+    monkeypatch.setattr(ops, "_pieces", lambda *shape: used.append(pieces(*shape)) or used[-1])
+    results = []
+    for _ in ("in pieces", "whole"):
+        xt, wt, bt = (Tensor(a, requires_grad=True) for a in (x, w, b))
+        out = F.conv2d(xt, wt, bt)
+        out.backward(g)
+        results.append([out.numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()])
+        monkeypatch.setattr(ops, "_pieces", lambda *shape: 0)  # the second time: every product whole
+    assert sum(map(bool, used)) >= 2  # the forward product and the weight gradient's sum went in pieces
+    np.testing.assert_allclose(results[0][0], R.conv2d_reference(x, w, b), **EXACT)
+    for got, whole in zip(*results):
+        np.testing.assert_allclose(got, whole, rtol=1e-12, atol=1e-12)
