@@ -337,9 +337,11 @@ def test_a_layer_remembers_output_sizes_but_never_an_error():
 
     pool = nn.MaxPool2d(2)
     assert pool.window.output_size((8, 6)) == pool.window.output_size([8, 6]) == (4, 3)
+    assert pool.window.pool_pads((8, 6)) is pool.window.pool_pads([8, 6])  # kept: ((0, 0), (0, 0)), (4, 3)
+    assert pool.window.pool_pads((8, 6)) == (((0, 0), (0, 0)), (4, 3))
     for _ in range(2):  # the error is raised every time, never kept as an answer
         assert_mentions(error_of(pool, zeros(1, 1, 1, 5)), "MaxPool2d", "⌊(1 + 2·0 − 1·(2−1) − 1)/2⌋ + 1 = 0")
     assert pool(zeros(1, 1, 8, 6)).shape == (1, 1, 4, 3)
     for n in range(2, 2 + 2 * geometry.KNOWN_SIZES):  # more sizes than it keeps: it starts again, still right
         assert pool.window.output_size((n, 2)) == (n // 2, 1)
-    assert len(pool.window._output_sizes) <= geometry.KNOWN_SIZES
+    assert len(pool.window._known) <= geometry.KNOWN_SIZES

@@ -21,7 +21,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
@@ -35,7 +35,7 @@ __all__ = [
 ]  # fmt: skip
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")  # PyTorch's order
-KNOWN_SIZES = 64  # input sizes a window remembers its output size for (then it starts again)
+KNOWN_SIZES = 64  # input sizes a window remembers its output size and pooling pads for (then it starts again)
 
 
 # ---- the window, checked once ----
@@ -85,24 +85,42 @@ class Window:
         return padding_pairs(self.padding, self.kernel, self.dilation)
 
     def output_size(self, spatial: Sequence[int]) -> tuple[int, ...]:
-        """The output's spatial size on an input of spatial size ``spatial``, or an error with the formula. Worked
-        out once per input size (a layer sees the same one at every step); errors are raised, never kept."""
-        spatial = tuple(spatial)
-        known = self._output_sizes
-        size = known.get(spatial)
-        if size is None:
-            where = f"{self.name} on a {'×'.join(map(str, spatial))} input"
-            axes = zip(spatial, self.kernel, self.stride, self.dilation, self.pads)
-            size = tuple(checked_output_size(where, n, k, s, dilation=d, ceil_mode=self.ceil_mode, pads=pad)
-                         for n, k, s, d, pad in axes)  # fmt: skip
+        """The output's spatial size on an input of spatial size ``spatial``, or an error with the formula."""
+        return self._per_input_size("output size", tuple(spatial), self._output_size)
+
+    def pool_pads(self, spatial: Sequence[int]) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:
+        """A pooling window's pads ``(before, after)`` per axis, ``after`` with the ``ceil_mode`` overhang, and the
+        output size, on an input of spatial size ``spatial``."""
+        return self._per_input_size("pool pads", tuple(spatial), self._pool_pads)
+
+    def _output_size(self, spatial: tuple[int, ...]) -> tuple[int, ...]:
+        where = f"{self.name} on a {'×'.join(map(str, spatial))} input"
+        axes = zip(spatial, self.kernel, self.stride, self.dilation, self.pads)
+        return tuple(checked_output_size(where, n, k, s, dilation=d, ceil_mode=self.ceil_mode, pads=pad)
+                     for n, k, s, d, pad in axes)  # fmt: skip
+
+    def _pool_pads(self, spatial: tuple[int, ...]) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:
+        out_size = self.output_size(spatial)
+        extent = [(out - 1) * s + d * (k - 1) + 1 for out, s, d, k in zip(out_size, self.stride, self.dilation,
+                                                                          self.kernel)]  # fmt: skip
+        pads = tuple((p, max(p, span - n - p)) for p, span, n in zip(self.padding, extent, spatial))  # right overhang
+        return pads, out_size
+
+    def _per_input_size(self, kind: str, spatial: tuple[int, ...], work: Callable[[tuple[int, ...]], Any]) -> Any:
+        """``work(spatial)``, worked out once per input size (a layer sees the same one at every step) and kept for
+        up to :data:`KNOWN_SIZES` sizes; errors are raised, never kept."""
+        known = self._known
+        value = known.get((kind, spatial))
+        if value is None:
+            value = work(spatial)
             if len(known) >= KNOWN_SIZES:
                 known.clear()
-            known[spatial] = size
-        return size
+            known[kind, spatial] = value
+        return value
 
     @cached_property
-    def _output_sizes(self) -> dict[tuple[int, ...], tuple[int, ...]]:
-        return {}  # input size -> output size, filled by output_size
+    def _known(self) -> dict[tuple[str, tuple[int, ...]], Any]:
+        return {}  # (what, input size) -> its value, filled by _per_input_size
 
 
 def _checked_conv_window(cls, op, dims, kernel_size, stride, padding, dilation, strings, layer) -> Window:

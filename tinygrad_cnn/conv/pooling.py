@@ -25,7 +25,6 @@ Examples:
 
 from __future__ import annotations
 
-from functools import lru_cache
 from math import ceil, floor
 
 import numpy as np
@@ -69,7 +68,7 @@ def windowed_max_pool(x: Tensor, window: Window, return_indices: bool = False) -
     indices. When neither is wanted (no gradient, as in evaluation, and no indices), only the maxima are found."""
     dims = window.dims
     x, unbatched = batched(window.name, x, dims)
-    pads, out_size = _pool_pads(x.shape[2:], window)
+    pads, out_size = window.pool_pads(x.shape[2:])
     with_taps = return_indices or (x.requires_grad and is_grad_enabled())
     maxima, taps = window_max(x.data, window.kernel, window.stride, window.dilation, out_size, pads,
                               with_taps=with_taps)  # (N, C, *out)  # fmt: skip
@@ -155,24 +154,9 @@ def _averaging_matrix(n: int, m: int) -> np.ndarray:
     return matrix
 
 
-def _pool_pads(spatial, window: Window) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:
-    """The pads ``(before, after)`` per axis, ``after`` with the ``ceil_mode`` overhang; the output size."""
-    return _known_pool_pads(tuple(spatial), window)
-
-
-@lru_cache(maxsize=256)
-def _known_pool_pads(spatial: tuple[int, ...], window: Window) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:
-    """:func:`_pool_pads`, worked out once per input size and window (errors are raised, never kept)."""
-    out_size = window.output_size(spatial)
-    extent = [(out - 1) * s + d * (k - 1) + 1 for out, s, d, k in zip(out_size, window.stride, window.dilation,
-                                                                      window.kernel)]  # fmt: skip
-    pads = tuple((p, max(p, span - n - p)) for p, span, n in zip(window.padding, extent, spatial))  # right overhang
-    return pads, out_size
-
-
-def _pool_padded(x: Tensor, window: Window, fill: float) -> tuple[Tensor, list[tuple[int, int]], tuple[int, ...]]:
+def _pool_padded(x: Tensor, window: Window, fill: float) -> tuple[Tensor, tuple[tuple[int, int], ...], tuple[int, ...]]:
     """``x`` padded with ``fill`` on the left and right, plus the ``ceil_mode`` overhang; the pads; the output size."""
-    pads, out_size = _pool_pads(x.shape[2:], window)
+    pads, out_size = window.pool_pads(x.shape[2:])
     return (x.pad(((0, 0), (0, 0), *pads), value=fill) if any(map(any, pads)) else x), pads, out_size
 
 

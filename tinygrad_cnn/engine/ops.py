@@ -403,7 +403,7 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a @ b
 
 
-LONG_SUM_PIECE = 1 << 19  # m·k·columns in one piece of a long sum with a small result (see _long_sum_pieces)
+LONG_SUM_PIECE = 1 << 19  # m·k·columns in one piece where a small matrix meets a long dimension (see _pieces)
 
 
 def _times_transposed(g: np.ndarray, b: np.ndarray) -> np.ndarray:

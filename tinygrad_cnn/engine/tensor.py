@@ -774,14 +774,11 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
             f"{'second-to-last' if b_t.ndim > 1 else 'only'} "
             f"dim of the second ({k_b})"
         )
-    if a_t.ndim > 2 and b_t.ndim > 2:
-        try:
-            np.broadcast_shapes(a_t.shape[:-2], b_t.shape[:-2])
-        except ValueError:
-            raise ValueError(
-                f"matmul: shapes {a_t.shape} and {b_t.shape} have batch dims {a_t.shape[:-2]} and "
-                f"{b_t.shape[:-2]}, which cannot be broadcast together"
-            ) from None
+    if a_t.ndim > 2 and b_t.ndim > 2 and _broadcast_shape(a_t.shape[:-2], b_t.shape[:-2]) is None:
+        raise ValueError(
+            f"matmul: shapes {a_t.shape} and {b_t.shape} have batch dims {a_t.shape[:-2]} and "
+            f"{b_t.shape[:-2]}, which cannot be broadcast together"
+        )
     if a_t.ndim == 1 or b_t.ndim == 1:  # NumPy's promotion, done here so the rule sees matrices only
         rows = a_t.reshape(1, -1) if a_t.ndim == 1 else a_t  # (k,) -> (1, k)
         cols = b_t.reshape(-1, 1) if b_t.ndim == 1 else b_t  # (k,) -> (k, 1)
@@ -803,7 +800,7 @@ def where(condition: ArrayLike, a: ArrayLike, b: ArrayLike) -> Tensor:
     a_t = _lift(a, b if isinstance(b, Tensor) else None)
     b_t = _lift(b, a_t)
     _check_broadcast("where", a_t.shape, b_t.shape)
-    _check_broadcast("where (condition)", cond.shape, np.broadcast_shapes(a_t.shape, b_t.shape))
+    _check_broadcast("where (condition)", cond.shape, _broadcast_shape(a_t.shape, b_t.shape))
     a_t, b_t = _promote(ops.Where, a, b, a_t, b_t)
     return apply(ops.Where, a_t, b_t, condition=cond)
 
